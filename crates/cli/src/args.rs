@@ -1,0 +1,155 @@
+//! Command-line arguments (raw, as clap parses them) and their conversion into a validated
+//! scan plan. Defaults live here and show in `--help`.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use vigil_model::{Grade, Hostname};
+use vigil_probe::{ProbeConfig, TrustStore};
+
+/// How secure is my server, and what do I change to get an A+?
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan hosts: the HTTP Observatory tests, score and grade, with fixes.
+    Scan(ScanArgs),
+    /// Grade saved evidence (`vigil scan --format evidence`) again, offline.
+    Replay(ReplayArgs),
+    /// Print the full advice for one result id, e.g. `csp-implemented-with-unsafe-inline`.
+    Explain(ExplainArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable report with the fix for every test that loses points.
+    Text,
+    /// Vigil's own versioned JSON (see docs/json-output.md).
+    Json,
+    /// Exactly the MDN HTTP Observatory CLI's JSON (`{"scan":…,"tests":…}` or `{"error":…}`).
+    Observatory,
+    /// The raw evidence gathered, for `vigil replay` and bug reports.
+    Evidence,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Host names to scan (bare names such as mastodon.example, no scheme or port).
+    pub hosts: Vec<String>,
+    /// Read more host names from a file, one per line (# comments allowed).
+    #[arg(long, value_name = "FILE")]
+    pub hosts_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit with status 3 when a grade is below this one (for CI gates), e.g. `B`.
+    #[arg(long, value_name = "GRADE", value_parser = parse_grade)]
+    pub min_grade: Option<Grade>,
+    /// Also trust the CA certificates in this PEM file (repeatable). System roots are always
+    /// trusted; SSL_CERT_FILE replaces them, as with OpenSSL.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Hosts scanned at the same time.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Port for http:// (for test setups; the Observatory always uses 80).
+    #[arg(long, default_value_t = 80, hide = true)]
+    pub http_port: u16,
+    /// Port for https:// (for test setups; the Observatory always uses 443).
+    #[arg(long, default_value_t = 443, hide = true)]
+    pub https_port: u16,
+    /// Never colour the text report (colour is used only on a terminal; NO_COLOR is honoured).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Evidence JSON written by `vigil scan --format evidence`.
+    pub evidence: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit with status 3 when the grade is below this one.
+    #[arg(long, value_name = "GRADE", value_parser = parse_grade)]
+    pub min_grade: Option<Grade>,
+    /// Never colour the text report.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A result id such as `hsts-not-implemented`.
+    pub result: String,
+}
+
+fn parse_grade(s: &str) -> Result<Grade, String> {
+    Grade::parse(s).ok_or_else(|| format!("{s:?} is not a grade (A+, A, A-, B+ … F)"))
+}
+
+/// How to present results.
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    pub format: Format,
+    pub min_grade: Option<Grade>,
+    pub color: bool,
+}
+
+/// A validated scan: hosts, probe configuration and output.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    pub hosts: Vec<Hostname>,
+    pub probe: ProbeConfig,
+    pub concurrency: usize,
+    pub output: OutputPlan,
+}
+
+/// True when the text report should be coloured.
+pub fn color_wanted(no_color: bool) -> bool {
+    !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+impl ScanArgs {
+    /// Validates the arguments (host names, files) into a plan.
+    pub fn plan(self) -> anyhow::Result<ScanPlan> {
+        let mut raw = self.hosts.clone();
+        if let Some(path) = &self.hosts_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read hosts file {}", path.display()))?;
+            raw.extend(
+                text.lines()
+                    .map(|l| l.split('#').next().unwrap_or_default().trim().to_string())
+                    .filter(|l| !l.is_empty()),
+            );
+        }
+        if raw.is_empty() {
+            bail!("no host given: vigil scan HOST [HOST…] or --hosts-file FILE");
+        }
+        let mut hosts = Vec::with_capacity(raw.len());
+        for h in &raw {
+            hosts.push(Hostname::parse(h).with_context(|| format!("invalid host {h:?}"))?);
+        }
+        let trust = TrustStore::system_with(&self.ca_file)?;
+        let mut probe = ProbeConfig::new(trust);
+        probe.http_port = self.http_port;
+        probe.https_port = self.https_port;
+        Ok(ScanPlan {
+            hosts,
+            probe,
+            concurrency: usize::from(self.concurrency),
+            output: OutputPlan {
+                format: self.format,
+                min_grade: self.min_grade,
+                color: color_wanted(self.no_color),
+            },
+        })
+    }
+}

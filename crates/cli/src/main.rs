@@ -1,0 +1,99 @@
+//! `vigil`: scan hosts the way the MDN HTTP Observatory does and say how to reach an A+.
+//!
+//! This binary is glue: it parses arguments into a validated configuration, runs the
+//! retrieve → check → grade pipeline from the library crates for each host (many at once with
+//! `--hosts-file`), renders the result, and maps outcomes to exit codes:
+//! 0 scanned, 1 a site could not be scanned, 2 usage error, 3 a grade below `--min-grade`.
+#![forbid(unsafe_code)]
+
+mod args;
+mod render;
+mod scan;
+
+use anyhow::Context;
+use args::{Cli, Command, Format};
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigil: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scan(a) => {
+            let plan = a.plan()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let results = runtime.block_on(scan::scan_all(&plan));
+            emit(&plan.output, &results)
+        }
+        Command::Replay(a) => {
+            let text = std::fs::read_to_string(&a.evidence)
+                .with_context(|| format!("cannot read {}", a.evidence.display()))?;
+            let evidence: vigil_model::HttpEvidence = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not Vigil evidence JSON", a.evidence.display()))?;
+            let result = scan::analyse(evidence);
+            let output = args::OutputPlan {
+                format: a.format,
+                min_grade: a.min_grade,
+                color: args::color_wanted(a.no_color),
+            };
+            emit(&output, &[result])
+        }
+        Command::Explain(a) => {
+            let text = render::text::explain(&a.result).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown result {:?}; results look like csp-implemented-with-unsafe-inline",
+                    a.result
+                )
+            })?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let single = results.len() == 1;
+    for r in results {
+        let text = match output.format {
+            Format::Observatory => render::observatory::render(r, single),
+            Format::Json => render::json::render(r, single),
+            Format::Evidence => render::json::evidence(r, single),
+            Format::Text => render::text::render(r, output.color),
+        };
+        out.write_all(text.as_bytes())?;
+    }
+    if output.format == Format::Text && results.len() > 1 {
+        out.write_all(render::text::summary(results, output.color).as_bytes())?;
+    }
+    out.flush()?;
+    let site_error = results.iter().any(|r| r.outcome.is_err());
+    let below = output.min_grade.is_some_and(|floor| {
+        results.iter().any(|r| {
+            r.outcome
+                .as_ref()
+                .is_ok_and(|rep| !rep.grade.at_least(floor))
+        })
+    });
+    Ok(if site_error {
+        ExitCode::from(1)
+    } else if below {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,200 @@
+//! The terminal report: grade and score on top, a table of test / result / points, then for
+//! every test that loses points what to change and an nginx snippet.
+
+use crate::scan::HostResult;
+use owo_colors::OwoColorize;
+use std::fmt::Write;
+use vigil_model::{AnyResult, Grade};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn good(&self, s: &str) -> String {
+        if self.color {
+            s.green().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn bad(&self, s: &str) -> String {
+        if self.color {
+            s.red().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn warn(&self, s: &str) -> String {
+        if self.color {
+            s.yellow().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        if self.color {
+            s.bold().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.color {
+            s.dimmed().to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn grade(&self, g: Grade) -> String {
+        let s = g.as_str();
+        if g.at_least(Grade::AMinus) {
+            self.good(s)
+        } else if g.at_least(Grade::CMinus) {
+            self.warn(s)
+        } else {
+            self.bad(s)
+        }
+    }
+}
+
+/// The report for one host.
+pub fn render(r: &HostResult, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let host = &r.evidence.host;
+    let rep = match &r.outcome {
+        Err(e) => {
+            let _ = writeln!(
+                out,
+                "{} {}",
+                st.bold(host),
+                st.bad(&format!("could not be scanned: {e}"))
+            );
+            for (name, f) in [
+                ("http", &r.evidence.http_failure),
+                ("https", &r.evidence.https_failure),
+            ] {
+                if let Some(f) = f {
+                    let _ = writeln!(out, "  {name}: {}", f.detail);
+                }
+            }
+            return out;
+        }
+        Ok(rep) => rep,
+    };
+    let _ = writeln!(
+        out,
+        "{}  HTTP Observatory grade {}  score {}/100 (max 145)  {} of {} tests passed",
+        st.bold(host),
+        st.bold(&st.grade(rep.grade)),
+        rep.score,
+        rep.tests_passed,
+        rep.tests.len()
+    );
+    let width = rep
+        .tests
+        .iter()
+        .map(|t| t.test.title().len())
+        .max()
+        .unwrap_or(10);
+    for t in &rep.tests {
+        let mark = if t.pass {
+            st.good("✓")
+        } else {
+            st.bad("✗")
+        };
+        let points = format!("{:+}", t.modifier);
+        let points = if t.modifier < 0 {
+            st.bad(&points)
+        } else if t.modifier > 0 {
+            st.good(&points)
+        } else {
+            st.dim(&points)
+        };
+        let _ = writeln!(
+            out,
+            "  {mark} {:width$}  {:>4}  {}",
+            t.test.title(),
+            points,
+            t.outcome.result.as_str()
+        );
+    }
+    let fixes: Vec<_> = rep
+        .tests
+        .iter()
+        .filter_map(|t| vigil_grade::advice(t.outcome.result).map(|a| (t, a)))
+        .collect();
+    if fixes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            st.good("Nothing to change: every test earns its full marks.")
+        );
+    } else {
+        let _ = writeln!(out, "\n  {}", st.bold("What to change"));
+        for (t, a) in fixes {
+            let gain = vigil_grade::max_modifier(t.test) - t.modifier;
+            let _ = writeln!(out, "  • {} (+{gain}): {}", st.bold(t.test.title()), a.fix);
+            let _ = writeln!(out, "      {}", st.dim(a.nginx));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// A one-line-per-host summary after several reports.
+pub fn summary(results: &[HostResult], color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", st.bold("Summary"));
+    for r in results {
+        match &r.outcome {
+            Ok(rep) => {
+                let _ = writeln!(
+                    out,
+                    "  {:<4} {:>4}  {}",
+                    st.grade(rep.grade),
+                    rep.score,
+                    r.evidence.host
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "  {:<4} {:>4}  {}  {}",
+                    st.bad("ERR"),
+                    "-",
+                    r.evidence.host,
+                    e
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Full advice for one result id, for `vigil explain`.
+pub fn explain(result: &str) -> Option<String> {
+    let r = AnyResult::from_name(result.trim())?;
+    let s = vigil_grade::score(r);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  ({})", r.as_str(), r.test().title());
+    let _ = writeln!(
+        out,
+        "  score modifier {:+} (best for this test {:+}), {}",
+        s.modifier,
+        vigil_grade::max_modifier(r.test()),
+        if s.pass { "passes" } else { "fails" }
+    );
+    match vigil_grade::advice(r) {
+        Some(a) => {
+            let _ = writeln!(out, "  fix:   {}", a.fix);
+            let _ = writeln!(out, "  nginx: {}", a.nginx);
+        }
+        None => {
+            let _ = writeln!(out, "  nothing to change");
+        }
+    }
+    Some(out)
+}

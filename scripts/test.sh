@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every Vigil test on a fresh machine: installs what the tests need (nginx, openssl),
+# checks formatting and lints, serves the conformance sites on loopback, then runs the unit,
+# fuzz-corpus, hostile-server and conformance tests with the release binary.
+#
+# Needs root: the conformance sites bind 127.0.0.1:80/443 and add names to /etc/hosts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/vigil-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+need=()
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[test] installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "[test] cargo fmt --check"
+cargo fmt --all --check
+echo "[test] cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "[test] serving the conformance sites"
+tests/conformance/http/serve.sh start
+trap 'tests/conformance/http/serve.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "[test] cargo test (release profile: the conformance cases run the release binary)"
+log="$(mktemp)"
+VIGIL_CONFORMANCE=1 cargo test --release --workspace --all-targets 2>&1 | tee "$log"
+# One closing line over every test binary, so the total is the last thing printed.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "all tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
