@@ -148,6 +148,14 @@ fn js_number(n: &serde_json::Number) -> String {
     f.to_string()
 }
 
+/// True when the element sits inside a `<template>`: its content is a separate fragment in a
+/// DOM, so `querySelectorAll` in the reference never sees it.
+pub fn in_template(el: &scraper::ElementRef<'_>) -> bool {
+    el.ancestors()
+        .filter_map(scraper::ElementRef::wrap)
+        .any(|a| a.value().name() == "template")
+}
+
 /// Reads the meta CSP policies and the meta referrer from an HTML fragment.
 fn metas(text: &str) -> (Vec<String>, Option<String>) {
     let mut csp = Vec::new();
@@ -156,7 +164,7 @@ fn metas(text: &str) -> (Vec<String>, Option<String>) {
         return (csp, referrer);
     };
     let fragment = Html::parse_fragment(text);
-    for meta in fragment.select(&selector) {
+    for meta in fragment.select(&selector).filter(|m| !in_template(m)) {
         let el = meta.value();
         match (el.attr("http-equiv"), el.attr("content")) {
             (Some(equiv), Some(content)) => {
@@ -226,6 +234,14 @@ mod tests {
         let (_, referrer) = metas("<meta name=referrer http-equiv=x content=origin>");
         assert_eq!(referrer, None);
         let (csp, _) = metas("<meta http-equiv=content-security-policy content=\"\">");
+        assert!(csp.is_empty());
+    }
+
+    #[test]
+    fn metas_inside_template_do_not_count() {
+        let (csp, _) = metas(
+            "<template><meta http-equiv=content-security-policy content=\"default-src 'none'\"></template>",
+        );
         assert!(csp.is_empty());
     }
 

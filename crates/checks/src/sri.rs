@@ -83,7 +83,10 @@ fn evaluate(ev: &HttpEvidence, text: &str, scripts_data: &mut Map<String, Value>
     let mut result: Option<SriResult> = None;
     let mut foreign_seen = false;
     let mut count = 0usize;
-    for script in doc.select(&selector) {
+    for script in doc
+        .select(&selector)
+        .filter(|s| !crate::page::in_template(s))
+    {
         count += 1;
         let el = script.value();
         let src = reflected_src(el.attr("src").unwrap_or_default());
@@ -245,6 +248,20 @@ mod tests {
         assert_eq!(
             check(&ev, &page).result,
             AnyResult::Sri(SriResult::NotImplementedResponseNotHtml)
+        );
+    }
+
+    #[test]
+    fn scripts_inside_template_do_not_count() {
+        let body = "<script src=https://cdn.other.example/a.js></script>\
+                    <template><script src=http://x.other.example/t.js></script></template>";
+        assert_eq!(
+            with(body),
+            SriResult::NotImplementedButExternalScriptsLoadedSecurely
+        );
+        assert_eq!(
+            with("<template><script src=/a.js></script></template>"),
+            SriResult::NotImplementedButNoScriptsLoaded
         );
     }
 
