@@ -135,7 +135,12 @@ pub fn render(r: &HostResult, color: bool) -> String {
         let _ = writeln!(out, "\n  {}", st.bold("What to change"));
         for (t, a) in fixes {
             let gain = vigil_grade::max_modifier(t.test) - t.modifier;
-            let _ = writeln!(out, "  • {} (+{gain}): {}", st.bold(t.test.title()), a.fix);
+            let _ = writeln!(
+                out,
+                "  • {} (up to +{gain}): {}",
+                st.bold(t.test.title()),
+                a.fix
+            );
             let _ = writeln!(out, "      {}", st.dim(a.nginx));
         }
     }
