@@ -38,7 +38,7 @@ impl Default for Limits {
             max_redirects: 10,
             max_body_bytes: 4 * 1024 * 1024,
             max_decoded_bytes: 8 * 1024 * 1024,
-            max_headers: 200,
+            max_headers: 1000,
             max_head_bytes: 16 * 1024,
         }
     }
