@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Vigil test on a fresh machine: installs what the tests need (nginx, openssl),
+# Runs every Vigil test on a fresh machine: installs what the tests need (nginx, openssl,
+# python3-venv and tlslite-ng for the legacy TLS server),
 # checks formatting and lints, serves the conformance sites on loopback, then runs the unit,
 # fuzz-corpus, hostile-server and conformance tests with the release binary.
 #
@@ -24,9 +25,10 @@ cargo fmt --all --check
 echo "[test] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "[test] serving the conformance sites"
+echo "[test] serving the conformance sites (HTTP on :80/:443, TLS on :8443-8467)"
 tests/conformance/http/serve.sh start
-trap 'tests/conformance/http/serve.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'tests/conformance/http/serve.sh stop >/dev/null 2>&1 || true; tests/conformance/tls/serve.sh stop >/dev/null 2>&1 || true' EXIT
+tests/conformance/tls/serve.sh start
 
 echo "[test] cargo test (release profile: the conformance cases run the release binary)"
 log="$(mktemp)"

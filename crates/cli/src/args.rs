@@ -24,6 +24,80 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Print the full advice for one result id, e.g. `csp-implemented-with-unsafe-inline`.
     Explain(ExplainArgs),
+    /// Probe a TLS endpoint: versions, every accepted suite and the server's order, groups,
+    /// certificate verdicts, OCSP stapling, HSTS.
+    Tls(TlsArgs),
+}
+
+/// Output formats of `vigil tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsFormat {
+    /// A readable report.
+    Text,
+    /// The TLS report as JSON (see docs/tls-output.md).
+    Json,
+    /// The raw TLS evidence gathered.
+    Evidence,
+}
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// HOST[:PORT] (port 443 when omitted; IPv6 as [::1]:443).
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TlsFormat::Text)]
+    pub format: TlsFormat,
+    /// Also trust the CA certificates in this PEM file (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Connections open at once to the endpoint.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_parallel: u16,
+    /// Seconds allowed for one probe connection.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub probe_timeout: u64,
+    /// Never colour the text report.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// A validated TLS target.
+#[derive(Debug, Clone)]
+pub struct TlsTarget {
+    pub host: Hostname,
+    pub port: u16,
+}
+
+impl TlsArgs {
+    /// Splits and validates HOST[:PORT].
+    pub fn target(&self) -> anyhow::Result<TlsTarget> {
+        let raw = self.target.trim();
+        let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
+            let (h, after) = rest
+                .split_once(']')
+                .with_context(|| format!("invalid target {raw:?}: missing ']'"))?;
+            match after.strip_prefix(':') {
+                Some(p) => (h, Some(p)),
+                None if after.is_empty() => (h, None),
+                None => bail!("invalid target {raw:?}"),
+            }
+        } else {
+            match raw.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') => (h, Some(p)),
+                _ => (raw, None),
+            }
+        };
+        let port = match port {
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .with_context(|| format!("invalid port {p:?} in {raw:?}"))?,
+            None => 443,
+        };
+        let host = Hostname::parse(host).with_context(|| format!("invalid host {host:?}"))?;
+        Ok(TlsTarget { host, port })
+    }
 }
 
 /// Output formats.

@@ -9,6 +9,7 @@
 mod args;
 mod render;
 mod scan;
+mod tls;
 
 use anyhow::Context;
 use args::{Cli, Command, Format};
@@ -51,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             emit(&output, &[result])
         }
+        Command::Tls(a) => tls::run(&a),
         Command::Explain(a) => {
             let text = render::text::explain(&a.result).ok_or_else(|| {
                 anyhow::anyhow!(

@@ -10,11 +10,13 @@ pub mod evidence;
 pub mod outcome;
 pub mod results;
 pub mod target;
+pub mod tls;
 
 pub use evidence::{HttpEvidence, ResponseEvidence, RouteEntry, SessionEvidence, StoredCookie};
 pub use outcome::{Grade, ObservatoryReport, SiteError, TestOutcome, TestScore};
 pub use results::{AnyResult, TestId};
 pub use target::{Hostname, TargetError};
+pub use tls::{ServedChain, TlsEvidence, VersionEvidence};
 
 /// Version of the Observatory scoring algorithm Vigil reproduces (MDN HTTP Observatory 1.4.8).
 pub const OBSERVATORY_ALGORITHM_VERSION: u32 = 4;

@@ -1,0 +1,219 @@
+//! `vigil tls HOST[:PORT]`: probe (I/O), analyse (pure), render. Exit 0 when the endpoint was
+//! probed, 1 when it could not be.
+
+use crate::args::{TlsArgs, TlsFormat};
+use anyhow::Context;
+use owo_colors::OwoColorize;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vigil_probe::TrustStore;
+use vigil_tls_checks::report::ProtocolReport;
+use vigil_tls_checks::{TlsReport, analyse};
+use vigil_tls_probe::{TlsProbeConfig, retrieve_tls};
+
+pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
+    let target = args.target()?;
+    let trust = TrustStore::system_with(&args.ca_file)?;
+    let config = TlsProbeConfig {
+        max_parallel: usize::from(args.max_parallel),
+        probe_timeout: Duration::from_secs(args.probe_timeout),
+        ..TlsProbeConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let host = target.host.as_str().to_string();
+    let evidence = runtime.block_on(retrieve_tls(&host, target.port, &config));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let report = analyse(&evidence, &trust.roots.roots, now);
+    let text = match args.format {
+        TlsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        TlsFormat::Evidence => serde_json::to_string_pretty(&evidence)? + "\n",
+        TlsFormat::Text => render_text(&report, crate::args::color_wanted(args.no_color)),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if evidence.failure.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn yes_no(v: bool, good_when: bool, color: bool) -> String {
+    let word = if v { "yes" } else { "no" };
+    match (color, v == good_when) {
+        (false, _) => word.to_string(),
+        (true, true) => word.green().to_string(),
+        (true, false) => word.red().to_string(),
+    }
+}
+
+fn protocol_line(out: &mut String, name: &str, p: &ProtocolReport, modern: bool, color: bool) {
+    let offered = yes_no(p.supported, modern, color);
+    let order = match p.server_order {
+        Some(true) => ", server order",
+        Some(false) => ", client order",
+        None => "",
+    };
+    let _ = writeln!(
+        out,
+        "  {name:<7} {offered}{}",
+        if p.supported {
+            format!(" ({} suites{order})", p.ciphers.len())
+        } else {
+            String::new()
+        }
+    );
+    for c in &p.ciphers {
+        let _ = writeln!(out, "            {c}");
+    }
+}
+
+/// The terminal report.
+pub fn render_text(r: &TlsReport, color: bool) -> String {
+    let mut out = String::new();
+    let title = format!("TLS report for {}", r.target);
+    let _ = writeln!(
+        out,
+        "{}",
+        if color {
+            title.bold().to_string()
+        } else {
+            title
+        }
+    );
+    if let Some(addr) = &r.address {
+        let _ = writeln!(
+            out,
+            "  address {addr}, {} probes in {} ms",
+            r.probes, r.elapsed_ms
+        );
+    }
+    if let Some(e) = &r.error {
+        let _ = writeln!(out, "  error: {e}");
+    }
+    let _ = writeln!(out, "\nProtocols");
+    let p = &r.protocols;
+    protocol_line(&mut out, "SSL2.0", &p.ssl2_0, false, color);
+    protocol_line(&mut out, "SSL3.0", &p.ssl3_0, false, color);
+    protocol_line(&mut out, "TLS1.0", &p.tls1_0, false, color);
+    protocol_line(&mut out, "TLS1.1", &p.tls1_1, false, color);
+    protocol_line(&mut out, "TLS1.2", &p.tls1_2, true, color);
+    protocol_line(&mut out, "TLS1.3", &p.tls1_3, true, color);
+    let _ = writeln!(out, "\nKey exchange");
+    let _ = writeln!(
+        out,
+        "  groups          {}",
+        if r.groups.is_empty() {
+            "none".to_string()
+        } else {
+            r.groups.join(", ")
+        }
+    );
+    if let Some(bits) = r.dh_bits {
+        let _ = writeln!(out, "  DHE prime       {bits} bits");
+    }
+    let _ = writeln!(out, "  forward secrecy {}", r.forward_secrecy);
+    for c in &r.certificates {
+        let _ = writeln!(out, "\nCertificate ({})", c.via);
+        let _ = writeln!(
+            out,
+            "  subject         {}",
+            c.subject_cn.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "  issuer          {}",
+            c.issuer_cn.as_deref().unwrap_or("-")
+        );
+        let _ = writeln!(
+            out,
+            "  key             {} {}",
+            c.key_type,
+            c.key_bits.map(|b| b.to_string()).unwrap_or_default()
+        );
+        let _ = writeln!(out, "  signature       {}", c.signature_algorithm);
+        let _ = writeln!(
+            out,
+            "  valid           {} .. {} ({} days left)",
+            c.not_before, c.not_after, c.days_left
+        );
+        let _ = writeln!(
+            out,
+            "  trusted         {}{}",
+            yes_no(c.trusted, true, color),
+            c.trust_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            out,
+            "  name matches    {}",
+            yes_no(c.hostname_match, true, color)
+        );
+        let _ = writeln!(
+            out,
+            "  chain complete  {} ({} sent)",
+            yes_no(c.chain_complete, true, color),
+            c.chain_length_sent
+        );
+        let _ = writeln!(
+            out,
+            "  self-signed     {}",
+            yes_no(c.self_signed, false, color)
+        );
+        let _ = writeln!(
+            out,
+            "  SHA-1 in chain  {}",
+            yes_no(c.sha1_signature, false, color)
+        );
+    }
+    let _ = writeln!(out, "\nOther");
+    let _ = writeln!(
+        out,
+        "  OCSP stapled    {}",
+        yes_no(r.ocsp_stapled, true, color)
+    );
+    let _ = writeln!(
+        out,
+        "  HSTS            {}",
+        r.hsts.value.as_deref().unwrap_or("not sent")
+    );
+    let flag =
+        |v: Option<bool>, good: bool| v.map_or("unknown".to_string(), |v| yes_no(v, good, color));
+    let _ = writeln!(
+        out,
+        "  secure renegotiation   {}",
+        flag(r.secure_renegotiation, true)
+    );
+    let _ = writeln!(
+        out,
+        "  TLS compression        {}",
+        flag(r.compression, false)
+    );
+    let _ = writeln!(
+        out,
+        "  extended master secret {}",
+        flag(r.extended_master_secret, true)
+    );
+    let _ = writeln!(
+        out,
+        "  TLS_FALLBACK_SCSV      {}",
+        flag(r.fallback_scsv, true)
+    );
+    let _ = writeln!(
+        out,
+        "  ALPN                   {}",
+        r.alpn.as_deref().unwrap_or("-")
+    );
+    out
+}

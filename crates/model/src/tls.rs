@@ -1,0 +1,72 @@
+//! TLS evidence: what the TLS prober learned about one endpoint, as plain data. Codes stay
+//! numeric (the wire codec names them), certificates stay DER (base64), so a capture can be
+//! replayed through the pure checks years later and give the same verdicts.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the TLS probes of one endpoint found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsEvidence {
+    /// The target as given (`host:port`).
+    pub target: String,
+    /// The name sent in SNI and checked against the certificate.
+    pub host: String,
+    pub port: u16,
+    /// The address probed.
+    pub address: Option<String>,
+    /// Why nothing could be probed (name did not resolve, connection refused …).
+    pub failure: Option<String>,
+    /// One entry per protocol version, oldest first (SSL 2.0 … TLS 1.3).
+    pub versions: Vec<VersionEvidence>,
+    /// Groups accepted for ECDHE in TLS 1.2 and older (from ServerKeyExchange).
+    pub groups_tls12: Vec<u16>,
+    /// Groups accepted for key shares in TLS 1.3 (from HelloRetryRequest).
+    pub groups_tls13: Vec<u16>,
+    /// The finite-field DH prime of DHE suites (big-endian hex), when any DHE suite is accepted.
+    pub dh_prime_hex: Option<String>,
+    /// Certificate chains as served, one per key type found.
+    pub chains: Vec<ServedChain>,
+    /// The stapled OCSP response (base64 DER), when the server sent one.
+    pub ocsp_staple_b64: Option<String>,
+    /// The server's choice among the ALPN protocols offered (`h2`, `http/1.1`).
+    pub alpn: Option<String>,
+    /// The Strict-Transport-Security header of `GET /`, when an HTTP answer was read.
+    pub hsts: Option<String>,
+    /// The status line of `GET /`, or why it could not be read.
+    pub http_status: Option<String>,
+    /// Secure renegotiation (RFC 5746) was confirmed in a TLS 1.2-or-older ServerHello.
+    pub secure_renegotiation: Option<bool>,
+    /// The server chose a compression method other than null when deflate was offered.
+    pub compression: Option<bool>,
+    /// Extended master secret (RFC 7627) was echoed.
+    pub extended_master_secret: Option<bool>,
+    /// A fallback hello (TLS_FALLBACK_SCSV below the best version) was refused.
+    pub fallback_scsv: Option<bool>,
+    /// Connections opened.
+    pub probes: u32,
+    pub elapsed_ms: u64,
+}
+
+/// One protocol version's findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionEvidence {
+    /// Wire code (`0x0002` for SSL 2.0).
+    pub version: u16,
+    pub supported: bool,
+    /// Accepted suites: in the server's preference order when it imposes one. SSL 2.0 specs
+    /// are stored as `0x00XXYYZZ`-style 24-bit values truncated into the low bytes.
+    pub suites: Vec<u32>,
+    /// `Some(true)` when the server imposes its order, `None` with fewer than two suites.
+    pub server_order: Option<bool>,
+    /// Probes of this version that ended abnormally (timeouts, garbage), for the report.
+    pub errors: Vec<String>,
+}
+
+/// A certificate chain exactly as one handshake delivered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedChain {
+    /// How it was obtained: `"TLS1.2 ECDSA"`, `"TLS1.3"` …
+    pub via: String,
+    /// DER certificates, base64, leaf first as sent.
+    pub der_b64: Vec<String>,
+}

@@ -1,0 +1,261 @@
+//! The TLS report: every fact of the evidence, named and judged. Its JSON carries the fields
+//! of the conformance contract (`protocols`, `groups`, `certificate`, `ocsp_stapled`, `hsts`)
+//! and more.
+
+use crate::certificate::{CertificateReport, judge};
+use base64::Engine;
+use rustls_pki_types::TrustAnchor;
+use serde::Serialize;
+use vigil_model::TlsEvidence;
+use vigil_tls_wire::suites::{self, KeyExchange};
+use vigil_tls_wire::{CipherSuite, NamedGroup, ProtocolVersion};
+
+/// Version of the TLS report's JSON shape.
+pub const TLS_REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// One protocol version's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProtocolReport {
+    pub supported: bool,
+    /// Accepted suites by IANA name; in the server's preference order when it imposes one.
+    pub ciphers: Vec<String>,
+    /// `true` when the server imposes its order; `null` with fewer than two suites.
+    pub server_order: Option<bool>,
+    /// Probes that ended abnormally (timeouts, garbage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// The six protocol versions, in the spelling of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Protocols {
+    #[serde(rename = "SSL2.0")]
+    pub ssl2_0: ProtocolReport,
+    #[serde(rename = "SSL3.0")]
+    pub ssl3_0: ProtocolReport,
+    #[serde(rename = "TLS1.0")]
+    pub tls1_0: ProtocolReport,
+    #[serde(rename = "TLS1.1")]
+    pub tls1_1: ProtocolReport,
+    #[serde(rename = "TLS1.2")]
+    pub tls1_2: ProtocolReport,
+    #[serde(rename = "TLS1.3")]
+    pub tls1_3: ProtocolReport,
+}
+
+/// Groups per protocol family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupsByProtocol {
+    #[serde(rename = "TLS1.2")]
+    pub tls1_2: Vec<String>,
+    #[serde(rename = "TLS1.3")]
+    pub tls1_3: Vec<String>,
+}
+
+/// The Strict-Transport-Security header as served over this endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HstsReport {
+    pub present: bool,
+    pub value: Option<String>,
+    pub max_age: Option<u64>,
+    pub include_subdomains: bool,
+    pub preload: bool,
+}
+
+/// Everything known about one TLS endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TlsReport {
+    pub schema_version: u32,
+    pub target: String,
+    pub host: String,
+    pub port: u16,
+    pub address: Option<String>,
+    /// Why the endpoint could not be probed (or not completely).
+    pub error: Option<String>,
+    pub protocols: Protocols,
+    /// Every group accepted for (EC)DHE in any version, by IANA name.
+    pub groups: Vec<String>,
+    pub groups_by_protocol: GroupsByProtocol,
+    /// Size of the DHE prime, when DHE suites are accepted.
+    pub dh_bits: Option<usize>,
+    /// `all`, `some` or `none` of the accepted suites are forward secret.
+    pub forward_secrecy: &'static str,
+    /// The first chain's verdicts (the one a modern client gets).
+    pub certificate: Option<CertificateReport>,
+    /// Every chain served (one per key type).
+    pub certificates: Vec<CertificateReport>,
+    pub ocsp_stapled: bool,
+    pub hsts: HstsReport,
+    pub alpn: Option<String>,
+    pub secure_renegotiation: Option<bool>,
+    pub compression: Option<bool>,
+    pub extended_master_secret: Option<bool>,
+    pub fallback_scsv: Option<bool>,
+    pub probes: u32,
+    pub elapsed_ms: u64,
+}
+
+fn protocol(ev: &TlsEvidence, version: ProtocolVersion) -> ProtocolReport {
+    let Some(v) = ev.versions.iter().find(|v| v.version == version.0) else {
+        return ProtocolReport {
+            supported: false,
+            ciphers: Vec::new(),
+            server_order: None,
+            errors: Vec::new(),
+        };
+    };
+    let ciphers = v
+        .suites
+        .iter()
+        .map(|&code| {
+            if version == ProtocolVersion::SSL2_0 {
+                sslv2_name(code)
+            } else {
+                CipherSuite(u16::try_from(code).unwrap_or(u16::MAX)).name()
+            }
+        })
+        .collect();
+    ProtocolReport {
+        supported: v.supported,
+        ciphers,
+        server_order: v.server_order,
+        errors: v.errors.clone(),
+    }
+}
+
+fn sslv2_name(code: u32) -> String {
+    match code {
+        0x010080 => "SSL_CK_RC4_128_WITH_MD5".into(),
+        0x020080 => "SSL_CK_RC4_128_EXPORT40_WITH_MD5".into(),
+        0x030080 => "SSL_CK_RC2_128_CBC_WITH_MD5".into(),
+        0x040080 => "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5".into(),
+        0x050080 => "SSL_CK_IDEA_128_CBC_WITH_MD5".into(),
+        0x060040 => "SSL_CK_DES_64_CBC_WITH_MD5".into(),
+        0x0700c0 => "SSL_CK_DES_192_EDE3_CBC_WITH_MD5".into(),
+        other => format!("0x{other:06X}"),
+    }
+}
+
+fn group_names(codes: &[u16]) -> Vec<String> {
+    codes.iter().map(|&c| NamedGroup(c).name()).collect()
+}
+
+fn hsts(value: Option<&str>) -> HstsReport {
+    let parsed = value.and_then(|v| vigil_checks::hsts::parse_hsts(v).ok());
+    HstsReport {
+        present: value.is_some(),
+        value: value.map(str::to_string),
+        max_age: parsed
+            .as_ref()
+            .and_then(|h| h.max_age)
+            .filter(|m| m.is_finite() && *m >= 0.0)
+            .map(|m| m as u64),
+        include_subdomains: parsed.as_ref().is_some_and(|h| h.include_subdomains),
+        preload: parsed.as_ref().is_some_and(|h| h.preload),
+    }
+}
+
+fn decode(b64: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+/// Builds the report. `now` is Unix seconds; `anchors` are the roots trusted for the verdict.
+pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsReport {
+    let protocols = Protocols {
+        ssl2_0: protocol(ev, ProtocolVersion::SSL2_0),
+        ssl3_0: protocol(ev, ProtocolVersion::SSL3_0),
+        tls1_0: protocol(ev, ProtocolVersion::TLS1_0),
+        tls1_1: protocol(ev, ProtocolVersion::TLS1_1),
+        tls1_2: protocol(ev, ProtocolVersion::TLS1_2),
+        tls1_3: protocol(ev, ProtocolVersion::TLS1_3),
+    };
+    let mut all_groups: Vec<u16> = ev
+        .groups_tls12
+        .iter()
+        .chain(&ev.groups_tls13)
+        .copied()
+        .collect();
+    all_groups.sort_unstable();
+    all_groups.dedup();
+
+    let accepted: Vec<CipherSuite> = ev
+        .versions
+        .iter()
+        .filter(|v| v.version != ProtocolVersion::SSL2_0.0)
+        .flat_map(|v| {
+            v.suites
+                .iter()
+                .filter_map(|&c| u16::try_from(c).ok().map(CipherSuite))
+        })
+        .collect();
+    let fs: Vec<bool> = accepted
+        .iter()
+        .map(|s| suites::info(*s).is_some_and(|i| i.forward_secret()))
+        .collect();
+    let forward_secrecy = match (fs.iter().any(|&x| x), fs.iter().all(|&x| x)) {
+        (true, true) => "all",
+        (true, false) => "some",
+        _ => "none",
+    };
+    let dh_bits = ev
+        .dh_prime_hex
+        .as_deref()
+        .map(hex_bytes)
+        .map(|p| vigil_tls_wire::server::KeyExchangeParams::dh_bits(&p))
+        .filter(|_| {
+            accepted
+                .iter()
+                .any(|s| suites::info(*s).is_some_and(|i| i.kx == KeyExchange::Dhe))
+        });
+
+    let mut certificates = Vec::new();
+    let mut errors: Vec<String> = ev.failure.iter().cloned().collect();
+    for chain in &ev.chains {
+        let ders: Vec<Vec<u8>> = chain.der_b64.iter().filter_map(|c| decode(c)).collect();
+        match judge(&chain.via, &ders, &ev.host, anchors, now) {
+            Ok(report) => certificates.push(report),
+            Err(e) => errors.push(format!("certificate via {}: {}", chain.via, e.0)),
+        }
+    }
+    // The chain a modern client sees first: TLS 1.3's, else the newest version's.
+    certificates.sort_by_key(|c| std::cmp::Reverse(c.via.starts_with("TLS1.3")));
+
+    TlsReport {
+        schema_version: TLS_REPORT_SCHEMA_VERSION,
+        target: ev.target.clone(),
+        host: ev.host.clone(),
+        port: ev.port,
+        address: ev.address.clone(),
+        error: (!errors.is_empty()).then(|| errors.join("; ")),
+        protocols,
+        groups: group_names(&all_groups),
+        groups_by_protocol: GroupsByProtocol {
+            tls1_2: group_names(&ev.groups_tls12),
+            tls1_3: group_names(&ev.groups_tls13),
+        },
+        dh_bits,
+        forward_secrecy,
+        certificate: certificates.first().cloned(),
+        certificates,
+        ocsp_stapled: ev.ocsp_staple_b64.is_some(),
+        hsts: hsts(ev.hsts.as_deref()),
+        alpn: ev.alpn.clone(),
+        secure_renegotiation: ev.secure_renegotiation,
+        compression: ev.compression,
+        extended_master_secret: ev.extended_master_secret,
+        fallback_scsv: ev.fallback_scsv,
+        probes: ev.probes,
+        elapsed_ms: ev.elapsed_ms,
+    }
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    s.as_bytes()
+        .chunks(2)
+        .filter_map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect()
+}

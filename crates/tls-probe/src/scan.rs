@@ -1,0 +1,587 @@
+//! The probing plan: versions and suites (n+1 elimination per version), server order, groups,
+//! DH parameters, chains, staple, and the odd flags, all under one connection cap and deadline.
+
+use crate::exchange::{Answer, ExchangeLimits, Flight, exchange, raw_exchange};
+use crate::handshake::{HandshakeFacts, real_handshake};
+use base64::Engine;
+use futures_util::future::join_all;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use vigil_model::{ServedChain, TlsEvidence, VersionEvidence};
+use vigil_tls_wire::client_hello::{SSLV2_SPECS, sslv2_client_hello};
+use vigil_tls_wire::server::{
+    KeyExchangeParams, parse_dhe_params, parse_ecdhe_params, parse_sslv2_server_hello,
+};
+use vigil_tls_wire::suites::{self, Authentication, KeyExchange};
+use vigil_tls_wire::{AlertDescription, CipherSuite, ClientHello, NamedGroup, ProtocolVersion};
+
+/// How hard and how long to probe one endpoint.
+#[derive(Debug, Clone)]
+pub struct TlsProbeConfig {
+    /// Per connection: connect, write, read the answer.
+    pub probe_timeout: Duration,
+    /// The real handshake plus `GET /`.
+    pub handshake_timeout: Duration,
+    /// The whole scan of one endpoint.
+    pub total_timeout: Duration,
+    /// Connections open at once to one endpoint.
+    pub max_parallel: usize,
+    /// Bytes read per probe.
+    pub max_flight_bytes: usize,
+    /// Suites per ClientHello (some servers choke on long lists).
+    pub suites_per_hello: usize,
+}
+
+impl Default for TlsProbeConfig {
+    fn default() -> Self {
+        Self {
+            probe_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(8),
+            total_timeout: Duration::from_secs(60),
+            max_parallel: 16,
+            max_flight_bytes: 256 * 1024,
+            suites_per_hello: 120,
+        }
+    }
+}
+
+struct Prober {
+    addr: SocketAddr,
+    sni: Option<String>,
+    limits: ExchangeLimits,
+    gate: Semaphore,
+    probes: AtomicU32,
+}
+
+/// Findings of the legacy (SSL 3.0 - TLS 1.2) enumeration of one version.
+#[derive(Default)]
+struct LegacyVersion {
+    accepted: Vec<CipherSuite>,
+    flights: Vec<(CipherSuite, Flight, bool, bool)>,
+    errors: Vec<String>,
+}
+
+impl Prober {
+    async fn ask(&self, hello: &ClientHello, want_flight: bool) -> Answer {
+        let _permit = self.gate.acquire().await;
+        self.probes.fetch_add(1, Ordering::Relaxed);
+        exchange(self.addr, &hello.to_records(), want_flight, self.limits).await
+    }
+
+    fn legacy_hello(&self, version: ProtocolVersion, suites: &[CipherSuite]) -> ClientHello {
+        if version == ProtocolVersion::SSL3_0 {
+            return ClientHello {
+                record_version: version,
+                client_version: version,
+                no_extensions: true,
+                suites: suites.to_vec(),
+                ..ClientHello::default()
+            };
+        }
+        ClientHello {
+            client_version: version,
+            server_name: self.sni.clone(),
+            groups: NamedGroup::known()
+                .filter(|g| g.is_ecdhe_curve() || g.is_ffdhe())
+                .collect(),
+            suites: suites.to_vec(),
+            ..ClientHello::default()
+        }
+    }
+
+    fn tls13_hello(
+        &self,
+        suites: &[CipherSuite],
+        groups: Vec<NamedGroup>,
+        share: bool,
+    ) -> ClientHello {
+        let key_shares = if share && groups.contains(&NamedGroup::X25519) {
+            // Any 32 bytes are an X25519 public key; the handshake is never finished.
+            vec![(NamedGroup::X25519, vec![0x09; 32])]
+        } else {
+            Vec::new()
+        };
+        ClientHello {
+            client_version: ProtocolVersion::TLS1_2,
+            server_name: self.sni.clone(),
+            supported_versions: vec![ProtocolVersion::TLS1_3],
+            groups,
+            key_shares,
+            suites: suites.to_vec(),
+            ..ClientHello::default()
+        }
+    }
+
+    /// n+1 elimination over `candidates` (split into hellos of bounded size, run concurrently).
+    async fn enumerate_legacy(&self, version: ProtocolVersion, size: usize) -> LegacyVersion {
+        let all = suites::legacy_suites();
+        let chunks: Vec<Vec<CipherSuite>> = all.chunks(size.max(1)).map(<[_]>::to_vec).collect();
+        let runs = chunks.into_iter().map(|mut remaining| async move {
+            let mut found = LegacyVersion::default();
+            while !remaining.is_empty() {
+                let answer = self
+                    .ask(&self.legacy_hello(version, &remaining), true)
+                    .await;
+                if let Some(e) = answer.abnormal() {
+                    found.errors.push(e);
+                }
+                let Answer::Hello(hello, flight) = answer else {
+                    break;
+                };
+                if hello.version() != version || !remaining.contains(&hello.suite) {
+                    break;
+                }
+                remaining.retain(|&s| s != hello.suite);
+                found.accepted.push(hello.suite);
+                let reneg = hello.extension(0xff01).is_some();
+                let ems = hello.extension(23).is_some();
+                found.flights.push((hello.suite, flight, reneg, ems));
+            }
+            found
+        });
+        let mut merged = LegacyVersion::default();
+        for part in join_all(runs).await {
+            merged.accepted.extend(part.accepted);
+            merged.flights.extend(part.flights);
+            merged.errors.extend(part.errors);
+        }
+        merged
+    }
+
+    /// n+1 elimination over the TLS 1.3 suites; a HelloRetryRequest also names the suite.
+    async fn enumerate_tls13(&self) -> (Vec<CipherSuite>, Vec<String>) {
+        let mut remaining = suites::tls13_suites();
+        let groups: Vec<NamedGroup> = NamedGroup::known().collect();
+        let mut accepted = Vec::new();
+        let mut errors = Vec::new();
+        while !remaining.is_empty() {
+            let answer = self
+                .ask(&self.tls13_hello(&remaining, groups.clone(), true), false)
+                .await;
+            if let Some(e) = answer.abnormal() {
+                errors.push(e);
+            }
+            let Some(hello) = answer.hello() else { break };
+            if hello.version() != ProtocolVersion::TLS1_3 || !remaining.contains(&hello.suite) {
+                break;
+            }
+            remaining.retain(|&s| s != hello.suite);
+            accepted.push(hello.suite);
+        }
+        (accepted, errors)
+    }
+
+    /// Whether the server imposes its order, and the order (its own when it does).
+    async fn order<F>(&self, accepted: &[CipherSuite], make: F) -> (Option<bool>, Vec<CipherSuite>)
+    where
+        F: Fn(&[CipherSuite]) -> ClientHello,
+    {
+        if accepted.len() < 2 {
+            return (None, accepted.to_vec());
+        }
+        let reversed: Vec<CipherSuite> = accepted.iter().rev().copied().collect();
+        let (forward, backward) = (make(accepted), make(&reversed));
+        let (a, b) = tokio::join!(self.ask(&forward, false), self.ask(&backward, false));
+        let (Some(a), Some(b)) = (a.hello().map(|h| h.suite), b.hello().map(|h| h.suite)) else {
+            return (None, accepted.to_vec());
+        };
+        if a != b {
+            return (Some(false), accepted.to_vec());
+        }
+        // The server's own order: what it picks from what is left, again and again.
+        let mut remaining = accepted.to_vec();
+        let mut ordered = Vec::new();
+        while !remaining.is_empty() {
+            let answer = self.ask(&make(&remaining), false).await;
+            match answer.hello().map(|h| h.suite) {
+                Some(s) if remaining.contains(&s) => {
+                    remaining.retain(|&r| r != s);
+                    ordered.push(s);
+                }
+                _ => break,
+            }
+        }
+        ordered.extend(remaining);
+        (Some(true), ordered)
+    }
+
+    /// TLS 1.3 groups: a HelloRetryRequest naming G when only G is offered, with no share.
+    async fn groups_tls13(&self, suites13: &[CipherSuite]) -> Vec<u16> {
+        let checks = NamedGroup::known().map(|g| async move {
+            let answer = self
+                .ask(&self.tls13_hello(suites13, vec![g], false), false)
+                .await;
+            let hit = answer.hello().is_some_and(|h| {
+                h.version() == ProtocolVersion::TLS1_3 && h.key_share_group() == Some(g)
+            });
+            hit.then_some(g.0)
+        });
+        join_all(checks).await.into_iter().flatten().collect()
+    }
+
+    /// TLS 1.2-and-older groups: the curve the ServerKeyExchange names when only G is offered
+    /// (with the certificate's possible curves added for ECDSA, which OpenSSL requires).
+    async fn groups_legacy(
+        &self,
+        version: ProtocolVersion,
+        ecdhe: &[CipherSuite],
+        ecdsa: bool,
+    ) -> Vec<u16> {
+        let checks = NamedGroup::known()
+            .filter(|g| g.is_ecdhe_curve())
+            .map(|g| async move {
+                let names = |groups: Vec<NamedGroup>| {
+                    let mut hello = self.legacy_hello(version, ecdhe);
+                    hello.groups = groups;
+                    hello
+                };
+                if self.curve_of(&names(vec![g])).await == Some(g) {
+                    return Some(g.0);
+                }
+                if ecdsa {
+                    let mut with_cert_curves = vec![g];
+                    with_cert_curves.extend(
+                        [
+                            NamedGroup::SECP256R1,
+                            NamedGroup::SECP384R1,
+                            NamedGroup::SECP521R1,
+                        ]
+                        .into_iter()
+                        .filter(|&c| c != g),
+                    );
+                    if self.curve_of(&names(with_cert_curves)).await == Some(g) {
+                        return Some(g.0);
+                    }
+                }
+                None
+            });
+        join_all(checks).await.into_iter().flatten().collect()
+    }
+
+    async fn curve_of(&self, hello: &ClientHello) -> Option<NamedGroup> {
+        let Answer::Hello(_, flight) = self.ask(hello, true).await else {
+            return None;
+        };
+        match parse_ecdhe_params(flight.server_key_exchange.as_deref()?) {
+            Ok(KeyExchangeParams::Ecdhe { group, .. }) => Some(group),
+            _ => None,
+        }
+    }
+
+    async fn sslv2(&self) -> VersionEvidence {
+        let _permit = self.gate.acquire().await;
+        self.probes.fetch_add(1, Ordering::Relaxed);
+        let hello = sslv2_client_hello(SSLV2_SPECS, &[0x2a; 16]);
+        let mut ev = VersionEvidence {
+            version: ProtocolVersion::SSL2_0.0,
+            supported: false,
+            suites: Vec::new(),
+            server_order: None,
+            errors: Vec::new(),
+        };
+        match raw_exchange(self.addr, &hello, self.limits).await {
+            Ok(bytes) => {
+                if let Ok(h) = parse_sslv2_server_hello(&bytes) {
+                    ev.suites = h
+                        .specs
+                        .iter()
+                        .map(|s| (u32::from(s[0]) << 16) | (u32::from(s[1]) << 8) | u32::from(s[2]))
+                        .collect();
+                    ev.supported = !ev.suites.is_empty();
+                }
+            }
+            Err(answer) => ev.errors.extend(answer.abnormal()),
+        }
+        ev
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Probes `host:port` and returns what it found; failures become evidence, never panics.
+pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> TlsEvidence {
+    let started = Instant::now();
+    let mut ev = TlsEvidence {
+        target: format!("{host}:{port}"),
+        host: host.to_string(),
+        port,
+        address: None,
+        failure: None,
+        versions: Vec::new(),
+        groups_tls12: Vec::new(),
+        groups_tls13: Vec::new(),
+        dh_prime_hex: None,
+        chains: Vec::new(),
+        ocsp_staple_b64: None,
+        alpn: None,
+        hsts: None,
+        http_status: None,
+        secure_renegotiation: None,
+        compression: None,
+        extended_master_secret: None,
+        fallback_scsv: None,
+        probes: 0,
+        elapsed_ms: 0,
+    };
+    let addr = match tokio::net::lookup_host((host, port)).await {
+        Ok(mut addrs) => match addrs.next() {
+            Some(a) => a,
+            None => {
+                ev.failure = Some(format!("{host} has no address"));
+                return ev;
+            }
+        },
+        Err(e) => {
+            ev.failure = Some(format!("cannot resolve {host}: {e}"));
+            return ev;
+        }
+    };
+    ev.address = Some(addr.ip().to_string());
+    match tokio::time::timeout(config.probe_timeout, tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            ev.failure = Some(format!("cannot connect to {addr}: {e}"));
+            return ev;
+        }
+        Err(_) => {
+            ev.failure = Some(format!("connecting to {addr} timed out"));
+            return ev;
+        }
+    }
+    let prober = Prober {
+        addr,
+        sni: host
+            .parse::<std::net::IpAddr>()
+            .is_err()
+            .then(|| host.to_string()),
+        limits: ExchangeLimits {
+            timeout: config.probe_timeout,
+            max_bytes: config.max_flight_bytes,
+        },
+        gate: Semaphore::new(config.max_parallel.max(1)),
+        probes: AtomicU32::new(1),
+    };
+    let work = probe_all(&prober, host, config, &mut ev);
+    if tokio::time::timeout(config.total_timeout, work)
+        .await
+        .is_err()
+    {
+        ev.failure = Some(format!(
+            "the scan did not finish within {} s",
+            config.total_timeout.as_secs()
+        ));
+    }
+    ev.probes = prober.probes.load(Ordering::Relaxed);
+    ev.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    ev
+}
+
+async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut TlsEvidence) {
+    let size = config.suites_per_hello;
+    let legacy_versions = [
+        ProtocolVersion::SSL3_0,
+        ProtocolVersion::TLS1_0,
+        ProtocolVersion::TLS1_1,
+        ProtocolVersion::TLS1_2,
+    ];
+    let (sslv2, legacy, tls13, facts) = tokio::join!(
+        p.sslv2(),
+        join_all(legacy_versions.iter().map(|&v| p.enumerate_legacy(v, size))),
+        p.enumerate_tls13(),
+        real_handshake(p.addr, host, config.handshake_timeout),
+    );
+    ev.versions.push(sslv2);
+
+    // Order, per version, then groups and the rest, all concurrently.
+    let orders = join_all(legacy_versions.iter().zip(&legacy).map(|(&v, found)| {
+        p.order(&found.accepted, move |s: &[CipherSuite]| {
+            p.legacy_hello(v, s)
+        })
+    }));
+    let all_groups: Vec<NamedGroup> = NamedGroup::known().collect();
+    let order13 = p.order(&tls13.0, |s: &[CipherSuite]| {
+        p.tls13_hello(s, all_groups.clone(), true)
+    });
+
+    let best_legacy = legacy_versions
+        .iter()
+        .zip(&legacy)
+        .rev()
+        .find(|(_, f)| !f.accepted.is_empty());
+    let info = |s: &CipherSuite| suites::info(*s);
+    let (ecdhe, ecdsa, dhe) = best_legacy.map_or((Vec::new(), false, Vec::new()), |(_, f)| {
+        let ecdhe: Vec<CipherSuite> = f
+            .accepted
+            .iter()
+            .copied()
+            .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Ecdhe))
+            .collect();
+        let ecdsa = ecdhe
+            .iter()
+            .any(|s| info(s).is_some_and(|i| i.auth == Authentication::Ecdsa));
+        let dhe: Vec<CipherSuite> = f
+            .accepted
+            .iter()
+            .copied()
+            .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Dhe))
+            .collect();
+        (ecdhe, ecdsa, dhe)
+    });
+    let best_version = best_legacy.map(|(&v, _)| v);
+    let groups12 = async {
+        match best_version {
+            Some(v) if !ecdhe.is_empty() => p.groups_legacy(v, &ecdhe, ecdsa).await,
+            _ => Vec::new(),
+        }
+    };
+    let groups13 = async {
+        if tls13.0.is_empty() {
+            Vec::new()
+        } else {
+            p.groups_tls13(&tls13.0).await
+        }
+    };
+    let dh = async {
+        let v = best_version?;
+        if dhe.is_empty() {
+            return None;
+        }
+        let Answer::Hello(_, flight) = p.ask(&p.legacy_hello(v, &dhe), true).await else {
+            return None;
+        };
+        match parse_dhe_params(flight.server_key_exchange.as_deref()?) {
+            Ok(KeyExchangeParams::Dhe { prime, .. }) => Some(hex(&prime)),
+            _ => None,
+        }
+    };
+    let extras = extras(p, &legacy_versions, &legacy, !tls13.0.is_empty());
+    let (orders, order13, groups12, groups13, dh, extras) =
+        tokio::join!(orders, order13, groups12, groups13, dh, extras);
+
+    for ((&v, found), (server_order, ordered)) in legacy_versions.iter().zip(&legacy).zip(orders) {
+        ev.versions.push(VersionEvidence {
+            version: v.0,
+            supported: !found.accepted.is_empty(),
+            suites: ordered.iter().map(|s| u32::from(s.0)).collect(),
+            server_order,
+            errors: found.errors.clone(),
+        });
+    }
+    ev.versions.push(VersionEvidence {
+        version: ProtocolVersion::TLS1_3.0,
+        supported: !tls13.0.is_empty(),
+        suites: order13.1.iter().map(|s| u32::from(s.0)).collect(),
+        server_order: order13.0,
+        errors: tls13.1.clone(),
+    });
+    ev.groups_tls12 = groups12;
+    ev.groups_tls13 = groups13;
+    ev.dh_prime_hex = dh;
+    (ev.compression, ev.fallback_scsv) = extras;
+
+    // Chains: one per authentication kind from the cleartext flights, newest version first,
+    // then the real handshake's (the only source for TLS 1.3-only servers).
+    let mut kinds_seen: Vec<Authentication> = Vec::new();
+    for (&v, found) in legacy_versions.iter().zip(&legacy).rev() {
+        for (suite, flight, reneg, ems) in &found.flights {
+            ev.secure_renegotiation.get_or_insert(*reneg);
+            ev.extended_master_secret.get_or_insert(*ems);
+            if ev.ocsp_staple_b64.is_none() {
+                ev.ocsp_staple_b64 = flight.ocsp_staple.as_deref().map(b64);
+            }
+            let Some(certs) = &flight.certificates else {
+                continue;
+            };
+            let Some(kind) = info(suite).map(|i| i.auth) else {
+                continue;
+            };
+            if certs.is_empty() || kinds_seen.contains(&kind) {
+                continue;
+            }
+            kinds_seen.push(kind);
+            ev.chains.push(ServedChain {
+                via: format!("{} {kind:?}", v.name()),
+                der_b64: certs.iter().map(|c| b64(c)).collect(),
+            });
+        }
+    }
+    if let Some(HandshakeFacts {
+        version,
+        chain,
+        ocsp_staple,
+        alpn,
+        hsts,
+        http_status,
+    }) = facts
+    {
+        let same_chain = ev
+            .chains
+            .iter()
+            .any(|c| c.der_b64.first() == chain.first().map(|d| b64(d)).as_ref());
+        if !chain.is_empty() && !same_chain {
+            let via = version.map_or("handshake".to_string(), |v| ProtocolVersion(v).name());
+            ev.chains.push(ServedChain {
+                via,
+                der_b64: chain.iter().map(|c| b64(c)).collect(),
+            });
+        }
+        if ev.ocsp_staple_b64.is_none() {
+            ev.ocsp_staple_b64 = ocsp_staple.as_deref().map(b64);
+        }
+        ev.alpn = alpn;
+        ev.hsts = hsts;
+        ev.http_status = http_status;
+    }
+}
+
+/// TLS compression (deflate offered beside null) and TLS_FALLBACK_SCSV (a hello below the best
+/// version carrying the SCSV must be refused with inappropriate_fallback).
+async fn extras(
+    p: &Prober,
+    versions: &[ProtocolVersion],
+    legacy: &[LegacyVersion],
+    tls13: bool,
+) -> (Option<bool>, Option<bool>) {
+    let supported: Vec<(ProtocolVersion, &LegacyVersion)> = versions
+        .iter()
+        .copied()
+        .zip(legacy)
+        .filter(|(_, f)| !f.accepted.is_empty())
+        .collect();
+    let Some(&(best, best_found)) = supported.last() else {
+        return (None, None);
+    };
+    let compression = async {
+        let mut hello = p.legacy_hello(best, &best_found.accepted);
+        hello.compression = vec![1, 0];
+        p.ask(&hello, false)
+            .await
+            .hello()
+            .map(|h| h.compression != 0)
+    };
+    // The version to fall back to: below TLS 1.3 when it is offered, else the next lower one.
+    let fallback_to = if tls13 {
+        Some((best, best_found))
+    } else {
+        supported.iter().rev().nth(1).copied()
+    };
+    let fallback = async {
+        let (v, found) = fallback_to?;
+        let mut list = found.accepted.clone();
+        list.push(CipherSuite::FALLBACK_SCSV);
+        match p.ask(&p.legacy_hello(v, &list), false).await {
+            Answer::Alert(a) => Some(a == AlertDescription::INAPPROPRIATE_FALLBACK),
+            Answer::Hello(..) => Some(false),
+            _ => None,
+        }
+    };
+    tokio::join!(compression, fallback)
+}

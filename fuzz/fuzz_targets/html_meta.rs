@@ -1,0 +1,5 @@
+#![no_main]
+//! Fuzz target: see `vigil_fuzz::harness::html_meta`.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: &[u8]| vigil_fuzz::harness::html_meta(bytes));

@@ -1,0 +1,2 @@
+//! Fuzzing harness for Vigil's parsers of remote input; see `README.md`.
+pub mod harness;
