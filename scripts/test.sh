@@ -26,8 +26,16 @@ echo "[test] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "[test] serving the conformance sites (HTTP on :80/:443, TLS on :8443-8467)"
+# Stop at the end only the servers this run started; ones already up stay up.
+started=()
+for kit in http tls; do
+  if ! tests/conformance/$kit/serve.sh status >/dev/null 2>&1; then started+=("$kit"); fi
+done
+stop_started() {
+  for kit in "${started[@]}"; do tests/conformance/$kit/serve.sh stop >/dev/null 2>&1 || true; done
+}
+trap stop_started EXIT
 tests/conformance/http/serve.sh start
-trap 'tests/conformance/http/serve.sh stop >/dev/null 2>&1 || true; tests/conformance/tls/serve.sh stop >/dev/null 2>&1 || true' EXIT
 tests/conformance/tls/serve.sh start
 
 echo "[test] cargo test (release profile: the conformance cases run the release binary)"

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vigil_probe::TrustStore;
 use vigil_tls_checks::report::ProtocolReport;
 use vigil_tls_checks::{TlsReport, analyse};
+use vigil_tls_grade::TlsGrades;
 use vigil_tls_probe::{TlsProbeConfig, retrieve_tls};
 
 pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
@@ -32,10 +33,21 @@ pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
     let report = analyse(&evidence, &trust.roots.roots, now);
+    let grades = vigil_tls_grade::grade(&report);
     let text = match args.format {
-        TlsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        TlsFormat::Json => {
+            serde_json::to_string_pretty(&GradedReport {
+                report: &report,
+                grades: &grades,
+            })? + "\n"
+        }
         TlsFormat::Evidence => serde_json::to_string_pretty(&evidence)? + "\n",
-        TlsFormat::Text => render_text(&report, crate::args::color_wanted(args.no_color)),
+        TlsFormat::Text => {
+            let color = crate::args::color_wanted(args.no_color);
+            render_grades(&grades, color)
+                + &render_text(&report, color)
+                + &render_fixes(&grades, color)
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -45,6 +57,108 @@ pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The JSON of `vigil tls --format json`: the report's fields, plus `grades`.
+#[derive(serde::Serialize)]
+struct GradedReport<'a> {
+    #[serde(flatten)]
+    report: &'a TlsReport,
+    grades: &'a TlsGrades,
+}
+
+fn paint(grade: &str, color: bool) -> String {
+    if !color {
+        return grade.to_string();
+    }
+    match grade.chars().next() {
+        Some('A') => grade.green().bold().to_string(),
+        Some('B' | 'C') => grade.yellow().bold().to_string(),
+        _ => grade.red().bold().to_string(),
+    }
+}
+
+/// The grades on top, each with the findings that shaped it.
+pub fn render_grades(g: &TlsGrades, color: bool) -> String {
+    let mut out = String::new();
+    let s = &g.ssllabs;
+    let ignored = s
+        .grade_if_trust_ignored
+        .as_deref()
+        .map(|l| format!(" (if trust is ignored: {l})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "SSL Labs-style grade  {}{ignored}   score {} (protocol {}, key exchange {}, cipher {})",
+        paint(&s.grade, color),
+        s.score,
+        s.protocol_score,
+        s.key_exchange_score,
+        s.cipher_score
+    );
+    for f in &s.findings {
+        let _ = writeln!(out, "  - [{}] {}", f.effect, f.message);
+    }
+    let _ = writeln!(
+        out,
+        "cryptcheck-style grade {}",
+        paint(&g.cryptcheck.grade, color)
+    );
+    for f in &g.cryptcheck.findings {
+        let _ = writeln!(out, "  - [{}] {}", f.effect, f.message);
+    }
+    let m = &g.mozilla;
+    let _ = writeln!(
+        out,
+        "Mozilla profile        current (6.0): {}   guideline 5.7: {}",
+        m.current.unwrap_or("none"),
+        m.v5_7.unwrap_or("none")
+    );
+    if let Some(p) = m
+        .profiles
+        .iter()
+        .find(|p| p.guideline == "6.0" && p.profile == "intermediate")
+    {
+        for d in &p.deviations {
+            let _ = writeln!(out, "  - [intermediate 6.0] {}", d.message);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// What to change, with nginx / Apache / Caddy / HAProxy snippets.
+pub fn render_fixes(g: &TlsGrades, color: bool) -> String {
+    if g.fixes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let title = "What to change";
+    let _ = writeln!(
+        out,
+        "\n{}",
+        if color {
+            title.bold().to_string()
+        } else {
+            title.to_string()
+        }
+    );
+    for a in &g.fixes {
+        let _ = writeln!(out, "* {}", a.summary);
+        for (server, snippet) in [
+            ("nginx", a.nginx),
+            ("Apache", a.apache),
+            ("Caddy", a.caddy),
+            ("HAProxy", a.haproxy),
+        ] {
+            let mut lines = snippet.lines();
+            let _ = writeln!(out, "    {server:<8} {}", lines.next().unwrap_or_default());
+            for l in lines {
+                let _ = writeln!(out, "             {l}");
+            }
+        }
+    }
+    out
 }
 
 fn yes_no(v: bool, good_when: bool, color: bool) -> String {

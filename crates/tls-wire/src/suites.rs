@@ -388,6 +388,22 @@ fn from_table(s: &tls_parser::TlsCipherSuite) -> SuiteInfo {
     }
 }
 
+/// What the registry knows about the suite with this IANA name (case-insensitive).
+pub fn by_name(name: &str) -> Option<SuiteInfo> {
+    all_codes()
+        .into_iter()
+        .filter_map(|c| info(CipherSuite(c)))
+        .find(|i| i.name.eq_ignore_ascii_case(name))
+}
+
+/// Effective strength in bits of the bulk cipher, as graders count it: 3DES is 112, not 168.
+pub fn effective_bits(info: &SuiteInfo) -> u16 {
+    match info.cipher {
+        Cipher::TripleDes => 112,
+        _ => info.bits,
+    }
+}
+
 /// Every real suite (no signalling values) that can be offered below TLS 1.3, by code.
 pub fn legacy_suites() -> Vec<CipherSuite> {
     all_codes()
