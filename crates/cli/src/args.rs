@@ -142,6 +142,9 @@ pub struct ScanArgs {
     /// Never colour the text report (colour is used only on a terminal; NO_COLOR is honoured).
     #[arg(long)]
     pub no_color: bool,
+    /// Skip the TLS probes (they never run with `--format observatory`).
+    #[arg(long)]
+    pub no_tls: bool,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +187,8 @@ pub struct ScanPlan {
     pub probe: ProbeConfig,
     pub concurrency: usize,
     pub output: OutputPlan,
+    /// TLS probing configuration; `None` to skip TLS.
+    pub tls: Option<vigil_tls_probe::TlsProbeConfig>,
 }
 
 /// True when the text report should be coloured.
@@ -215,9 +220,12 @@ impl ScanArgs {
         let mut probe = ProbeConfig::new(trust);
         probe.http_port = self.http_port;
         probe.https_port = self.https_port;
+        let tls = (!self.no_tls && !matches!(self.format, Format::Observatory | Format::Evidence))
+            .then(vigil_tls_probe::TlsProbeConfig::default);
         Ok(ScanPlan {
             hosts,
             probe,
+            tls,
             concurrency: usize::from(self.concurrency),
             output: OutputPlan {
                 format: self.format,

@@ -75,7 +75,9 @@ fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Resu
             Format::Observatory => render::observatory::render(r, single),
             Format::Json => render::json::render(r, single),
             Format::Evidence => render::json::evidence(r, single),
-            Format::Text => render::text::render(r, output.color),
+            Format::Text => {
+                render::text::render(r, output.color) + &render::text::render_tls(r, output.color)
+            }
         };
         out.write_all(text.as_bytes())?;
     }

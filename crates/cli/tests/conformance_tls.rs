@@ -39,3 +39,115 @@ fn tls_conformance_cases_match_the_verified_facts() {
     assert_eq!(m, n, "TLS conformance: {last}");
     assert!(out.status.success(), "compare.py failed: {last}");
 }
+
+fn conformance_on() -> bool {
+    if std::env::var("VIGIL_CONFORMANCE").as_deref() == Ok("1") {
+        return true;
+    }
+    println!("skipped: needs the conformance servers; run with VIGIL_CONFORMANCE=1");
+    false
+}
+
+fn vigil() -> String {
+    std::env::var("VIGIL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vigil").to_string())
+}
+
+fn ca_file(kit: &str) -> String {
+    let serve = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/conformance")
+        .join(kit)
+        .join("serve.sh");
+    let out = Command::new("bash").arg(serve).arg("ca").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The grades of `tests/conformance/tls/grades.json`, end to end through `vigil tls`.
+#[test]
+fn tls_grades_match_the_documented_rules() {
+    if !conformance_on() {
+        return;
+    }
+    let kit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance/tls");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kit.join("grades.json")).unwrap()).unwrap();
+    let ca = ca_file("tls");
+    let mut failures = Vec::new();
+    for (case, want) in expected.as_object().unwrap() {
+        if case.starts_with('_') {
+            continue;
+        }
+        let facts: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(kit.join("cases").join(case).join("facts.json")).unwrap(),
+        )
+        .unwrap();
+        let target = facts["target"].as_str().unwrap();
+        let out = Command::new(vigil())
+            .args(["tls", "--format", "json", target])
+            .env("SSL_CERT_FILE", &ca)
+            .output()
+            .unwrap();
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let g = &got["grades"];
+        for (key, path) in [
+            ("ssllabs", &g["ssllabs"]["grade"]),
+            ("cryptcheck", &g["cryptcheck"]["grade"]),
+            (
+                "ssllabs_if_trust_ignored",
+                &g["ssllabs"]["grade_if_trust_ignored"],
+            ),
+        ] {
+            if let Some(w) = want.get(key)
+                && w != path
+            {
+                failures.push(format!("{case}: {key} is {path}, expected {w}"));
+            }
+        }
+        // Every finding that costs something names a fix, and the fixes carry snippets.
+        for fix in g["fixes"].as_array().unwrap() {
+            for server in ["nginx", "apache", "caddy", "haproxy"] {
+                assert!(
+                    fix[server].as_str().is_some_and(|s| !s.is_empty()),
+                    "{case}: {fix}"
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `vigil scan --format json` carries the TLS report and grades next to the Observatory part.
+#[test]
+fn scan_json_has_a_tls_section() {
+    if !conformance_on() {
+        return;
+    }
+    let out = Command::new(vigil())
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "157-mastodon-max-score.obs.test",
+        ])
+        .env("SSL_CERT_FILE", ca_file("http"))
+        .output()
+        .unwrap();
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["observatory"]["score"], 140);
+    let tls = &got["tls"];
+    assert_eq!(tls["protocols"]["TLS1.3"]["supported"], true, "{tls}");
+    assert_eq!(tls["certificate"]["trusted"], true);
+    assert!(tls["grades"]["ssllabs"]["grade"].is_string());
+    // The Observatory format never probes TLS.
+    let out = Command::new(vigil())
+        .args([
+            "scan",
+            "--format",
+            "observatory",
+            "157-mastodon-max-score.obs.test",
+        ])
+        .env("SSL_CERT_FILE", ca_file("http"))
+        .output()
+        .unwrap();
+    let obs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(obs.get("tls").is_none());
+}

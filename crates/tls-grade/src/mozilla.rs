@@ -212,42 +212,59 @@ fn check(p: &Profile, f: &Facts) -> ProfileVerdict {
             Fix::EnableTls13,
         );
     }
-    for (v, s) in &f.suites {
-        if !p.protocols.contains(v) {
+    for version in [
+        Version::Ssl3,
+        Version::Tls10,
+        Version::Tls11,
+        Version::Tls12,
+        Version::Tls13,
+    ] {
+        if !p.protocols.contains(&version) {
             continue; // already a protocol deviation
         }
-        let allowed = if *v == Version::Tls13 {
-            TLS13_SUITES.contains(&s.name.as_str())
-        } else {
-            p.legacy_suites.contains(&s.name.as_str())
-        };
-        if !allowed {
+        let extra: Vec<&str> = f
+            .suites
+            .iter()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, s)| s.name.as_str())
+            .filter(|name| {
+                if version == Version::Tls13 {
+                    !TLS13_SUITES.contains(name)
+                } else {
+                    !p.legacy_suites.contains(name)
+                }
+            })
+            .collect();
+        if !extra.is_empty() {
             dev(
                 "extra-suite",
                 format!(
-                    "{} offers {}, which the profile does not include.",
-                    v.name(),
-                    s.name
+                    "{} offers {} suite{} the profile does not include: {}.",
+                    version.name(),
+                    extra.len(),
+                    if extra.len() == 1 { "" } else { "s" },
+                    extra.join(", ")
                 ),
-                if p.name == "modern" {
-                    Fix::DisableLegacyProtocols
-                } else {
-                    Fix::IntermediateCiphers
-                },
+                Fix::IntermediateCiphers,
             );
         }
     }
-    for g in &f.groups {
-        if !p.groups.contains(&g.as_str()) {
-            dev(
-                "extra-group",
-                format!(
-                    "Group {g} is accepted; the profile uses {}.",
-                    p.groups.join(", ")
-                ),
-                Fix::ModernCurves,
-            );
-        }
+    let extra_groups: Vec<&str> = f
+        .groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !p.groups.contains(g))
+        .collect();
+    if !extra_groups.is_empty() {
+        dev(
+            "extra-group",
+            format!(
+                "Groups the profile does not use are accepted: {} (the profile uses {}).",
+                extra_groups.join(", "),
+                p.groups.join(", ")
+            ),
+            Fix::ModernCurves,
+        );
     }
     let dhe = f.all_suites().any(|s| s.kx == KeyExchange::Dhe);
     if dhe {

@@ -72,6 +72,13 @@ pub fn value(r: &HostResult) -> Value {
         "observatory": observatory,
         "error": error,
         "retrieval": retrieval,
+        "tls": r.tls.as_ref().map(|t| {
+            let mut v = serde_json::to_value(&t.report).unwrap_or(Value::Null);
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("grades".into(), serde_json::to_value(&t.grades).unwrap_or(Value::Null));
+            }
+            v
+        }),
     })
 }
 

@@ -148,6 +148,19 @@ pub fn render(r: &HostResult, color: bool) -> String {
     out
 }
 
+/// The TLS section of a host's report: grades, facts, fixes.
+pub fn render_tls(r: &HostResult, color: bool) -> String {
+    let Some(t) = &r.tls else {
+        return String::new();
+    };
+    let mut out = String::new();
+    out.push_str(&crate::tls::render_grades(&t.grades, color));
+    out.push_str(&crate::tls::render_text(&t.report, color));
+    out.push_str(&crate::tls::render_fixes(&t.grades, color));
+    out.push('\n');
+    out
+}
+
 /// A one-line-per-host summary after several reports.
 pub fn summary(results: &[HostResult], color: bool) -> String {
     let st = Style { color };
