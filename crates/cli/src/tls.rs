@@ -5,8 +5,10 @@ use crate::args::{TlsArgs, TlsFormat};
 use anyhow::Context;
 use owo_colors::OwoColorize;
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vigil_probe::TrustStore;
 use vigil_tls_checks::report::ProtocolReport;
@@ -17,9 +19,11 @@ use vigil_tls_probe::{TlsProbeConfig, retrieve_tls};
 pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
     let target = args.target()?;
     let trust = TrustStore::system_with(&args.ca_file)?;
+    let counter = Arc::new(AtomicU32::new(0));
     let config = TlsProbeConfig {
         max_parallel: usize::from(args.max_parallel),
         probe_timeout: Duration::from_secs(args.probe_timeout),
+        progress: Some(counter.clone()),
         ..TlsProbeConfig::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -27,7 +31,16 @@ pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let host = target.host.as_str().to_string();
-    let evidence = runtime.block_on(retrieve_tls(&host, target.port, &config));
+    let evidence = runtime.block_on(async {
+        let ticker = (args.format == TlsFormat::Text && std::io::stderr().is_terminal())
+            .then(|| tokio::spawn(progress(format!("{host}:{}", target.port), counter)));
+        let evidence = retrieve_tls(&host, target.port, &config).await;
+        if let Some(t) = ticker {
+            t.abort();
+            eprint!("\r\x1b[2K");
+        }
+        evidence
+    });
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -57,6 +70,21 @@ pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A one-line spinner on stderr while the probes run (terminal only).
+async fn progress(target: String, counter: Arc<AtomicU32>) {
+    let frames = ['|', '/', '-', '\\'];
+    let mut i = 0usize;
+    loop {
+        let n = counter.load(Ordering::Relaxed);
+        eprint!(
+            "\r{} probing {target}: {n} connections",
+            frames[i % frames.len()]
+        );
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(80)).await;
+    }
 }
 
 /// The JSON of `vigil tls --format json`: the report's fields, plus `grades`.
@@ -323,6 +351,23 @@ pub fn render_text(r: &TlsReport, color: bool) -> String {
         out,
         "  TLS_FALLBACK_SCSV      {}",
         flag(r.fallback_scsv, true)
+    );
+    let _ = writeln!(
+        out,
+        "  session resumption     {}",
+        flag(r.session_resumption, true)
+    );
+    let _ = writeln!(
+        out,
+        "  Heartbleed             {}",
+        r.heartbleed
+            .map_or("not applicable (no heartbeat)".to_string(), |v| {
+                if v {
+                    "VULNERABLE".to_string()
+                } else {
+                    "not vulnerable".to_string()
+                }
+            })
     );
     let _ = writeln!(
         out,

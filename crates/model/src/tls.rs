@@ -42,6 +42,13 @@ pub struct TlsEvidence {
     pub extended_master_secret: Option<bool>,
     /// A fallback hello (TLS_FALLBACK_SCSV below the best version) was refused.
     pub fallback_scsv: Option<bool>,
+    /// A second real handshake resumed the first one's session.
+    #[serde(default)]
+    pub session_resumption: Option<bool>,
+    /// Heartbleed (CVE-2014-0160): `Some(true)` when the server answered an oversized heartbeat
+    /// request with more than it was sent; `None` when it does not offer heartbeats at all.
+    #[serde(default)]
+    pub heartbleed: Option<bool>,
     /// Connections opened.
     pub probes: u32,
     pub elapsed_ms: u64,

@@ -91,6 +91,8 @@ pub struct TlsReport {
     pub compression: Option<bool>,
     pub extended_master_secret: Option<bool>,
     pub fallback_scsv: Option<bool>,
+    pub session_resumption: Option<bool>,
+    pub heartbleed: Option<bool>,
     pub probes: u32,
     pub elapsed_ms: u64,
 }
@@ -244,6 +246,8 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
         compression: ev.compression,
         extended_master_secret: ev.extended_master_secret,
         fallback_scsv: ev.fallback_scsv,
+        session_resumption: ev.session_resumption,
+        heartbleed: ev.heartbleed,
         probes: ev.probes,
         elapsed_ms: ev.elapsed_ms,
     }

@@ -163,7 +163,7 @@ pub fn advice(fix: Fix) -> Advice {
             "# HAProxy disables TLS compression; upgrade OpenSSL",
         ),
         Fix::UpgradeTlsLibrary => (
-            "Upgrade the TLS library (OpenSSL 1.1.1 or 3.x) for secure renegotiation and TLS_FALLBACK_SCSV.",
+            "Upgrade the TLS library (OpenSSL 1.1.1 or 3.x): it fixes Heartbleed and brings secure renegotiation and TLS_FALLBACK_SCSV.",
             "# apt install --only-upgrade nginx openssl",
             "# apt install --only-upgrade apache2 openssl",
             "# upgrade Caddy",

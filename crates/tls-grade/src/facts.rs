@@ -51,6 +51,7 @@ pub struct Facts {
     pub secure_renegotiation: Option<bool>,
     pub compression: Option<bool>,
     pub fallback_scsv: Option<bool>,
+    pub heartbleed: Option<bool>,
     pub server_order_tls12: Option<bool>,
     pub probed: bool,
 }
@@ -135,6 +136,7 @@ impl Facts {
             secure_renegotiation: r.secure_renegotiation,
             compression: r.compression,
             fallback_scsv: r.fallback_scsv,
+            heartbleed: r.heartbleed,
             server_order_tls12: p.tls1_2.server_order,
             probed: r.protocols.tls1_3.supported
                 || r.protocols.tls1_2.supported

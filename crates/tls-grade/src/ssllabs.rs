@@ -208,6 +208,15 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
             Fix::StrongerKey,
         );
     }
+    if f.heartbleed == Some(true) {
+        apply(
+            &mut findings,
+            "F",
+            "heartbleed",
+            "The server leaks memory through heartbeats (Heartbleed, CVE-2014-0160).".into(),
+            Fix::UpgradeTlsLibrary,
+        );
+    }
     if f.md5_signature {
         apply(
             &mut findings,
@@ -422,7 +431,6 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         cipher_score,
         findings,
         not_tested: vec![
-            "Heartbleed",
             "ROBOT",
             "OpenSSL CCS injection",
             "Ticketbleed",

@@ -51,6 +51,7 @@ fn baseline() -> Facts {
         secure_renegotiation: Some(true),
         compression: Some(false),
         fallback_scsv: Some(true),
+        heartbleed: None,
         server_order_tls12: Some(false),
         probed: true,
     }
@@ -297,4 +298,15 @@ fn every_fix_has_snippets_for_four_servers() {
         assert!(!a.summary.is_empty() && !a.nginx.is_empty() && !a.apache.is_empty());
         assert!(!a.caddy.is_empty() && !a.haproxy.is_empty());
     }
+}
+
+#[test]
+fn heartbleed_caps_f() {
+    let mut f = baseline();
+    f.heartbleed = Some(false);
+    assert_eq!(ssllabs::grade(&f).grade, "A+");
+    f.heartbleed = Some(true);
+    let s = ssllabs::grade(&f);
+    assert_eq!(s.grade, "F");
+    assert!(ids(&s).contains(&"heartbleed"));
 }

@@ -17,7 +17,10 @@ pub struct HandshakeFacts {
     pub version: Option<u16>,
     pub chain: Vec<Vec<u8>>,
     pub ocsp_staple: Option<Vec<u8>>,
+    /// The protocol chosen when `h2` and `http/1.1` were offered.
     pub alpn: Option<String>,
+    /// The second handshake resumed the first one's session (ticket or id).
+    pub resumed: Option<bool>,
     pub hsts: Option<String>,
     pub http_status: Option<String>,
 }
@@ -73,7 +76,8 @@ impl ServerCertVerifier for Recorder {
 /// Largest HTTP response head read for the HSTS header.
 const MAX_HEAD: usize = 32 * 1024;
 
-/// Handshakes with `addr` as `host`, reads `GET /`'s head; `None` when no handshake succeeded.
+/// Handshakes with `addr` as `host` and reads `GET /`'s head, then handshakes again offering
+/// `h2` with the first session for resumption; `None` when no handshake succeeded.
 pub async fn real_handshake(
     addr: SocketAddr,
     host: &str,
@@ -83,6 +87,27 @@ pub async fn real_handshake(
         .await
         .ok()
         .flatten()
+}
+
+/// The second connection: which ALPN protocol the server picks among `h2` and `http/1.1`, and
+/// whether it resumes the session the first connection got.
+async fn second_handshake(
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    mut config: rustls::ClientConfig,
+) -> Option<(Option<String>, bool)> {
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tcp = TcpStream::connect(addr).await.ok()?;
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .ok()?;
+    let (_, conn) = tls.get_ref();
+    let alpn = conn
+        .alpn_protocol()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    let resumed = conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    Some((alpn, resumed))
 }
 
 async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
@@ -102,8 +127,8 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = ServerName::try_from(host.to_string()).ok()?;
     let tcp = TcpStream::connect(addr).await.ok()?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let mut tls = connector.connect(name, tcp).await.ok()?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
+    let mut tls = connector.connect(name.clone(), tcp).await.ok()?;
     let mut facts = HandshakeFacts::default();
     {
         let (_, conn) = tls.get_ref();
@@ -120,7 +145,7 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
         "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: vigil\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     if tls.write_all(request.as_bytes()).await.is_err() {
-        return Some(facts);
+        return Some(finish(facts, addr, name, config).await);
     }
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -143,5 +168,20 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
             .find(|(n, _)| n.trim().eq_ignore_ascii_case("strict-transport-security"))
             .map(|(_, v)| v.trim().to_string());
     }
-    Some(facts)
+    // Reading the answer also took in any TLS 1.3 session tickets, so resumption can be tried.
+    drop(tls);
+    Some(finish(facts, addr, name, config).await)
+}
+
+async fn finish(
+    mut facts: HandshakeFacts,
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    config: rustls::ClientConfig,
+) -> HandshakeFacts {
+    if let Some((alpn, resumed)) = second_handshake(addr, name, config).await {
+        facts.alpn = alpn;
+        facts.resumed = Some(resumed);
+    }
+    facts
 }

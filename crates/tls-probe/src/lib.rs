@@ -4,6 +4,7 @@
 
 mod exchange;
 mod handshake;
+mod heartbleed;
 mod scan;
 
 pub use exchange::{Answer, ExchangeLimits, Flight};

@@ -6,6 +6,7 @@ use crate::handshake::{HandshakeFacts, real_handshake};
 use base64::Engine;
 use futures_util::future::join_all;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -32,6 +33,8 @@ pub struct TlsProbeConfig {
     pub max_flight_bytes: usize,
     /// Suites per ClientHello (some servers choke on long lists).
     pub suites_per_hello: usize,
+    /// A counter of connections opened, shared with a caller that shows progress.
+    pub progress: Option<Arc<AtomicU32>>,
 }
 
 impl Default for TlsProbeConfig {
@@ -43,6 +46,7 @@ impl Default for TlsProbeConfig {
             max_parallel: 16,
             max_flight_bytes: 256 * 1024,
             suites_per_hello: 120,
+            progress: None,
         }
     }
 }
@@ -52,7 +56,7 @@ struct Prober {
     sni: Option<String>,
     limits: ExchangeLimits,
     gate: Semaphore,
-    probes: AtomicU32,
+    probes: Arc<AtomicU32>,
 }
 
 /// Findings of the legacy (SSL 3.0 - TLS 1.2) enumeration of one version.
@@ -328,6 +332,8 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         compression: None,
         extended_master_secret: None,
         fallback_scsv: None,
+        session_resumption: None,
+        heartbleed: None,
         probes: 0,
         elapsed_ms: 0,
     };
@@ -367,7 +373,11 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
             max_bytes: config.max_flight_bytes,
         },
         gate: Semaphore::new(config.max_parallel.max(1)),
-        probes: AtomicU32::new(1),
+        probes: {
+            let counter = config.progress.clone().unwrap_or_default();
+            counter.fetch_add(1, Ordering::Relaxed);
+            counter
+        },
     };
     let work = probe_all(&prober, host, config, &mut ev);
     if tokio::time::timeout(config.total_timeout, work)
@@ -485,7 +495,7 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
     ev.groups_tls12 = groups12;
     ev.groups_tls13 = groups13;
     ev.dh_prime_hex = dh;
-    (ev.compression, ev.fallback_scsv) = extras;
+    (ev.compression, ev.fallback_scsv, ev.heartbleed) = extras;
 
     // Chains: one per authentication kind from the cleartext flights, newest version first,
     // then the real handshake's (the only source for TLS 1.3-only servers).
@@ -518,10 +528,12 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
         chain,
         ocsp_staple,
         alpn,
+        resumed,
         hsts,
         http_status,
     }) = facts
     {
+        ev.session_resumption = resumed;
         let same_chain = ev
             .chains
             .iter()
@@ -542,14 +554,14 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
     }
 }
 
-/// TLS compression (deflate offered beside null) and TLS_FALLBACK_SCSV (a hello below the best
-/// version carrying the SCSV must be refused with inappropriate_fallback).
+/// TLS compression (deflate offered beside null), TLS_FALLBACK_SCSV (a hello below the best
+/// version carrying the SCSV must be refused with inappropriate_fallback) and Heartbleed.
 async fn extras(
     p: &Prober,
     versions: &[ProtocolVersion],
     legacy: &[LegacyVersion],
     tls13: bool,
-) -> (Option<bool>, Option<bool>) {
+) -> (Option<bool>, Option<bool>, Option<bool>) {
     let supported: Vec<(ProtocolVersion, &LegacyVersion)> = versions
         .iter()
         .copied()
@@ -557,7 +569,7 @@ async fn extras(
         .filter(|(_, f)| !f.accepted.is_empty())
         .collect();
     let Some(&(best, best_found)) = supported.last() else {
-        return (None, None);
+        return (None, None, None);
     };
     let compression = async {
         let mut hello = p.legacy_hello(best, &best_found.accepted);
@@ -583,5 +595,15 @@ async fn extras(
             _ => None,
         }
     };
-    tokio::join!(compression, fallback)
+    let bleed = async {
+        if best > ProtocolVersion::TLS1_2 || best == ProtocolVersion::SSL3_0 {
+            return None;
+        }
+        let mut hello = p.legacy_hello(best, &best_found.accepted);
+        hello.heartbeat = true;
+        let _permit = p.gate.acquire().await;
+        p.probes.fetch_add(1, Ordering::Relaxed);
+        crate::heartbleed::test(p.addr, &hello.to_records(), best.0, p.limits).await
+    };
+    tokio::join!(compression, fallback, bleed)
 }

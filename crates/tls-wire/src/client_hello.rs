@@ -14,6 +14,7 @@ pub mod ext {
     pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
     pub const PADDING: u16 = 21;
     pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const HEARTBEAT: u16 = 15;
     pub const SESSION_TICKET: u16 = 35;
     pub const SUPPORTED_VERSIONS: u16 = 43;
     pub const COOKIE: u16 = 44;
@@ -51,6 +52,8 @@ pub struct ClientHello {
     pub renegotiation_info: bool,
     pub extended_master_secret: bool,
     pub session_ticket: bool,
+    /// Offer the heartbeat extension (RFC 6520), for the Heartbleed test.
+    pub heartbeat: bool,
     /// `supported_versions` list; empty means the extension is not sent.
     pub supported_versions: Vec<ProtocolVersion>,
     /// `key_share` entries; sent (possibly empty) whenever `supported_versions` holds TLS 1.3.
@@ -82,6 +85,7 @@ impl Default for ClientHello {
             renegotiation_info: true,
             extended_master_secret: true,
             session_ticket: true,
+            heartbeat: false,
             supported_versions: Vec::new(),
             key_shares: Vec::new(),
             cookie: None,
@@ -153,6 +157,9 @@ impl ClientHello {
         }
         if self.extended_master_secret {
             put_ext(&mut e, ext::EXTENDED_MASTER_SECRET, &[]);
+        }
+        if self.heartbeat {
+            put_ext(&mut e, ext::HEARTBEAT, &[1]); // peer_allowed_to_send
         }
         if !self.signature_schemes.is_empty() {
             let codes: Vec<u8> = self

@@ -1,0 +1,108 @@
+//! The Heartbleed test (CVE-2014-0160), done safely: only when the server accepts the heartbeat
+//! extension, send one heartbeat request that claims 16 KiB of payload but carries none. A
+//! patched server discards it; a vulnerable one answers with up to 16 KiB of its memory, of
+//! which we read only the record header and throw the rest away.
+
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use vigil_tls_wire::client_hello::ext;
+use vigil_tls_wire::record::{HandshakeJoiner, RecordReader, content};
+use vigil_tls_wire::server::{handshake, parse_server_hello};
+
+use crate::exchange::ExchangeLimits;
+
+/// How long to wait for a heartbeat answer once the request is sent.
+const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// `None`: the server does not offer heartbeats (or the handshake failed); `Some(vulnerable)`.
+pub async fn test(
+    addr: SocketAddr,
+    hello: &[u8],
+    record_version: u16,
+    limits: ExchangeLimits,
+) -> Option<bool> {
+    let mut stream = tokio::time::timeout(limits.timeout, TcpStream::connect(addr))
+        .await
+        .ok()?
+        .ok()?;
+    tokio::time::timeout(limits.timeout, stream.write_all(hello))
+        .await
+        .ok()?
+        .ok()?;
+    let offered = tokio::time::timeout(limits.timeout, read_flight(&mut stream, limits.max_bytes))
+        .await
+        .ok()??;
+    if !offered {
+        return None;
+    }
+    // First a lying request: type 1, payload_length 0x4000, no payload, no padding. Then an
+    // honest one (1 byte of payload, 16 of padding), so a patched server that drops the first
+    // still answers at once and we need not wait out the timeout.
+    let v = record_version.to_be_bytes();
+    let mut requests = vec![content::HEARTBEAT, v[0], v[1], 0x00, 0x03, 0x01, 0x40, 0x00];
+    requests.extend_from_slice(&[
+        content::HEARTBEAT,
+        v[0],
+        v[1],
+        0x00,
+        HONEST_LEN as u8,
+        0x01,
+        0x00,
+        0x01,
+        0x42,
+    ]);
+    requests.extend_from_slice(&[0u8; 16]);
+    stream.write_all(&requests).await.ok()?;
+    let mut header = [0u8; 5];
+    match tokio::time::timeout(ANSWER_WAIT, stream.read_exact(&mut header)).await {
+        Ok(Ok(_)) => {
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            // An answer longer than the honest request's gave memory away.
+            Some(header[0] == content::HEARTBEAT && len > HONEST_LEN)
+        }
+        _ => Some(false),
+    }
+}
+
+/// Record length of the honest heartbeat request: type, length, 1 byte, 16 bytes of padding.
+const HONEST_LEN: usize = 1 + 2 + 1 + 16;
+
+/// Reads up to ServerHelloDone; `Some(true)` when the ServerHello echoed the heartbeat extension.
+async fn read_flight(stream: &mut TcpStream, max_bytes: usize) -> Option<bool> {
+    let mut records = RecordReader::new();
+    let mut messages = HandshakeJoiner::new();
+    let mut offered = None;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut total = 0;
+    loop {
+        let n = stream.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        total += n;
+        if total > max_bytes {
+            return None;
+        }
+        records.push(buf.get(..n)?);
+        while let Some(record) = records.next_record().ok()? {
+            if record.content_type != content::HANDSHAKE {
+                return None;
+            }
+            messages.push(&record.payload);
+            while let Some((kind, body)) = messages.next_message().ok()? {
+                match kind {
+                    handshake::SERVER_HELLO => {
+                        let hello = parse_server_hello(&body).ok()?;
+                        offered = Some(hello.extension(ext::HEARTBEAT).is_some());
+                        if offered == Some(false) {
+                            return Some(false);
+                        }
+                    }
+                    handshake::SERVER_HELLO_DONE => return offered,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
