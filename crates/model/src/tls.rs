@@ -65,6 +65,10 @@ pub struct VersionEvidence {
     pub suites: Vec<u32>,
     /// `Some(true)` when the server imposes its order, `None` with fewer than two suites.
     pub server_order: Option<bool>,
+    /// With a server order: `Some(true)` when a client listing ChaCha20 first gets ChaCha20
+    /// although the server prefers another suite (OpenSSL's PRIORITIZE_CHACHA).
+    #[serde(default)]
+    pub chacha_priority: Option<bool>,
     /// Probes of this version that ended abnormally (timeouts, garbage), for the report.
     pub errors: Vec<String>,
 }

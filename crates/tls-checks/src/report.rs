@@ -21,6 +21,9 @@ pub struct ProtocolReport {
     pub ciphers: Vec<String>,
     /// `true` when the server imposes its order; `null` with fewer than two suites.
     pub server_order: Option<bool>,
+    /// With a server order: a client listing ChaCha20 first gets it (PRIORITIZE_CHACHA).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chacha_priority: Option<bool>,
     /// Probes that ended abnormally (timeouts, garbage).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -103,6 +106,7 @@ fn protocol(ev: &TlsEvidence, version: ProtocolVersion) -> ProtocolReport {
             supported: false,
             ciphers: Vec::new(),
             server_order: None,
+            chacha_priority: None,
             errors: Vec::new(),
         };
     };
@@ -121,6 +125,7 @@ fn protocol(ev: &TlsEvidence, version: ProtocolVersion) -> ProtocolReport {
         supported: v.supported,
         ciphers,
         server_order: v.server_order,
+        chacha_priority: v.chacha_priority,
         errors: v.errors.clone(),
     }
 }

@@ -59,6 +59,15 @@ struct Prober {
     probes: Arc<AtomicU32>,
 }
 
+/// The server's suite order for one version.
+struct SuiteOrder {
+    server_order: Option<bool>,
+    /// In the server's preference order when it imposes one.
+    suites: Vec<CipherSuite>,
+    /// The server prefers its own order except that a client listing ChaCha20 first gets it.
+    chacha_priority: Option<bool>,
+}
+
 /// Findings of the legacy (SSL 3.0 - TLS 1.2) enumeration of one version.
 #[derive(Default)]
 struct LegacyVersion {
@@ -178,27 +187,54 @@ impl Prober {
     }
 
     /// Whether the server imposes its order, and the order (its own when it does).
-    async fn order<F>(&self, accepted: &[CipherSuite], make: F) -> (Option<bool>, Vec<CipherSuite>)
+    async fn order<F>(&self, accepted: &[CipherSuite], make: F) -> SuiteOrder
     where
         F: Fn(&[CipherSuite]) -> ClientHello,
     {
+        let unordered = |server_order| SuiteOrder {
+            server_order,
+            suites: accepted.to_vec(),
+            chacha_priority: None,
+        };
         if accepted.len() < 2 {
-            return (None, accepted.to_vec());
+            return unordered(None);
         }
-        let reversed: Vec<CipherSuite> = accepted.iter().rev().copied().collect();
-        let (forward, backward) = (make(accepted), make(&reversed));
+        let is_chacha = |s: &CipherSuite| {
+            suites::info(*s).is_some_and(|i| i.cipher == suites::Cipher::ChaCha20)
+        };
+        // Two opposite orders. ChaCha20 stays last in both when there are two other suites to
+        // swap, so a ChaCha preference (OpenSSL's PRIORITIZE_CHACHA) cannot pass for client
+        // order.
+        let others: Vec<CipherSuite> = accepted.iter().copied().filter(|s| !is_chacha(s)).collect();
+        let chachas: Vec<CipherSuite> = accepted.iter().copied().filter(is_chacha).collect();
+        let (first, second): (Vec<CipherSuite>, Vec<CipherSuite>) = if others.len() >= 2 {
+            (
+                others.iter().chain(&chachas).copied().collect(),
+                others.iter().rev().chain(&chachas).copied().collect(),
+            )
+        } else {
+            (accepted.to_vec(), accepted.iter().rev().copied().collect())
+        };
+        let (forward, backward) = (make(&first), make(&second));
         let (a, b) = tokio::join!(self.ask(&forward, false), self.ask(&backward, false));
         let (Some(a), Some(b)) = (a.hello().map(|h| h.suite), b.hello().map(|h| h.suite)) else {
-            return (None, accepted.to_vec());
+            return unordered(None);
         };
-        if a != b {
-            return (Some(false), accepted.to_vec());
+        if Some(&a) == first.first() && Some(&b) == second.first() {
+            return unordered(Some(false));
         }
-        // The server's own order: what it picks from what is left, again and again.
+        // The server imposes an order. Its own order: what it picks from what is left, with
+        // ChaCha20 listed last so a ChaCha preference cannot bend the answer.
         let mut remaining = accepted.to_vec();
         let mut ordered = Vec::new();
         while !remaining.is_empty() {
-            let answer = self.ask(&make(&remaining), false).await;
+            let mut offer: Vec<CipherSuite> = remaining
+                .iter()
+                .copied()
+                .filter(|s| !is_chacha(s))
+                .collect();
+            offer.extend(remaining.iter().copied().filter(is_chacha));
+            let answer = self.ask(&make(&offer), false).await;
             match answer.hello().map(|h| h.suite) {
                 Some(s) if remaining.contains(&s) => {
                     remaining.retain(|&r| r != s);
@@ -208,7 +244,22 @@ impl Prober {
             }
         }
         ordered.extend(remaining);
-        (Some(true), ordered)
+        // ChaCha priority: a client listing ChaCha20 first gets it although the server would
+        // choose something else first.
+        let chacha_priority = match ordered.iter().position(is_chacha) {
+            Some(0) | None => None,
+            Some(i) => {
+                let mut offer = vec![ordered[i]];
+                offer.extend(ordered.iter().copied().filter(|s| *s != ordered[i]));
+                let answer = self.ask(&make(&offer), false).await;
+                answer.hello().map(|h| h.suite == ordered[i])
+            }
+        };
+        SuiteOrder {
+            server_order: Some(true),
+            suites: ordered,
+            chacha_priority,
+        }
     }
 
     /// TLS 1.3 groups: a HelloRetryRequest naming G when only G is offered, with no share.
@@ -283,6 +334,7 @@ impl Prober {
             supported: false,
             suites: Vec::new(),
             server_order: None,
+            chacha_priority: None,
             errors: Vec::new(),
         };
         match raw_exchange(self.addr, &hello, self.limits).await {
@@ -476,20 +528,22 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
     let (orders, order13, groups12, groups13, dh, extras) =
         tokio::join!(orders, order13, groups12, groups13, dh, extras);
 
-    for ((&v, found), (server_order, ordered)) in legacy_versions.iter().zip(&legacy).zip(orders) {
+    for ((&v, found), order) in legacy_versions.iter().zip(&legacy).zip(orders) {
         ev.versions.push(VersionEvidence {
             version: v.0,
             supported: !found.accepted.is_empty(),
-            suites: ordered.iter().map(|s| u32::from(s.0)).collect(),
-            server_order,
+            suites: order.suites.iter().map(|s| u32::from(s.0)).collect(),
+            server_order: order.server_order,
+            chacha_priority: order.chacha_priority,
             errors: found.errors.clone(),
         });
     }
     ev.versions.push(VersionEvidence {
         version: ProtocolVersion::TLS1_3.0,
         supported: !tls13.0.is_empty(),
-        suites: order13.1.iter().map(|s| u32::from(s.0)).collect(),
-        server_order: order13.0,
+        suites: order13.suites.iter().map(|s| u32::from(s.0)).collect(),
+        server_order: order13.server_order,
+        chacha_priority: order13.chacha_priority,
         errors: tls13.1.clone(),
     });
     ev.groups_tls12 = groups12;
