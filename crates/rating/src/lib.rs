@@ -1,0 +1,312 @@
+//! The composite instance rating that ranks the list: one pure function from the parts an admin
+//! is judged on to a 0-100 score and a letter, with caps for failures no score should hide.
+//! `docs/rating.md` explains every weight and cap; this file is the definition.
+//!
+//! Each part is scored 0-100. A part that could not be measured (no software version found,
+//! uptime unknown outside the monitor, DNSSEC indeterminate) is left out and the weights of
+//! the others are scaled up, so a missing fact neither rewards nor punishes. Caps then limit
+//! the letter: an instance without working HTTPS, with an untrusted certificate, or running a
+//! Mastodon release with known unpatched advisories cannot reach the top of the list whatever
+//! its other scores.
+
+use serde::Serialize;
+
+/// The inputs, as plain facts (adapters in the CLI and monitor fill them in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parts {
+    /// The Observatory score (0-145; bonuses above 100 count as 100). `None`: not scanned.
+    pub http_score: Option<u32>,
+    pub tls: Option<Tls>,
+    pub software: Option<Software>,
+    pub ipv6: Option<Ipv6>,
+    pub dnssec: Option<Dnssec>,
+    /// Fraction of successful checks over the monitor's window (0.0-1.0); `None` for one scan.
+    pub uptime: Option<f64>,
+}
+
+/// TLS as the rating needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tls {
+    /// HTTPS answered at all on port 443.
+    pub https: bool,
+    /// The SSL Labs-style letter (`A+` … `F`, `T`, `M`).
+    pub grade: String,
+    /// The grade if trust were ignored (for `T` / `M`).
+    pub grade_if_trusted: Option<String>,
+    pub trusted: bool,
+    pub hostname_match: bool,
+}
+
+/// The software verdict as the rating needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Software {
+    /// The running release is the newest of its branch.
+    pub latest_on_branch: bool,
+    /// The branch still gets security fixes.
+    pub branch_supported: bool,
+    /// Advisories (the project's own) fixed in releases newer than the running one.
+    pub missed_advisories: usize,
+    /// Security releases newer than the running one that fixed only dependencies.
+    pub missed_dependency_fixes: usize,
+}
+
+/// IPv6 as the rating needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv6 {
+    pub aaaa: bool,
+    /// Ports 80 and 443 answered over IPv6 (not IPv4-mapped).
+    pub reachable: bool,
+    /// The IPv6 answer matches the IPv4 one (status and key headers).
+    pub same_site: bool,
+}
+
+/// DNSSEC validation result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dnssec {
+    Secure,
+    Insecure,
+    Bogus,
+    Indeterminate,
+}
+
+/// The parts, their weights, in reporting order.
+pub const WEIGHTS: [(Part, u32); 6] = [
+    (Part::Http, 25),
+    (Part::Tls, 25),
+    (Part::Software, 20),
+    (Part::Uptime, 15),
+    (Part::Ipv6, 10),
+    (Part::Dnssec, 5),
+];
+
+/// One part of the rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    Http,
+    Tls,
+    Software,
+    Uptime,
+    Ipv6,
+    Dnssec,
+}
+
+/// One part's contribution, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartScore {
+    pub part: Part,
+    /// Nominal weight (of 100).
+    pub weight: u32,
+    /// Weight after leaving out unmeasured parts (sums to 100 over measured parts).
+    pub effective_weight: f64,
+    /// 0-100, `None` when not measured.
+    pub score: Option<u32>,
+    pub why: String,
+}
+
+/// A cap on the letter and its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cap {
+    pub letter: &'static str,
+    pub why: String,
+}
+
+/// The composite rating.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rating {
+    /// 0-100, weighted over the measured parts.
+    pub score: u32,
+    /// `A+` … `F`, after caps.
+    pub letter: &'static str,
+    /// The letter the score alone would give.
+    pub uncapped_letter: &'static str,
+    pub parts: Vec<PartScore>,
+    pub caps: Vec<Cap>,
+}
+
+const LETTERS: [&str; 7] = ["A+", "A", "B", "C", "D", "E", "F"];
+
+fn letter_for(score: u32) -> &'static str {
+    match score {
+        95.. => "A+",
+        85..95 => "A",
+        70..85 => "B",
+        55..70 => "C",
+        40..55 => "D",
+        25..40 => "E",
+        _ => "F",
+    }
+}
+
+fn rank(letter: &str) -> usize {
+    LETTERS
+        .iter()
+        .position(|l| *l == letter)
+        .unwrap_or(LETTERS.len() - 1)
+}
+
+/// Points for an SSL Labs-style letter.
+fn tls_points(letter: &str) -> u32 {
+    match letter {
+        "A+" => 100,
+        "A" => 95,
+        "A-" => 90,
+        "B" => 75,
+        "C" => 60,
+        "D" => 45,
+        "E" => 30,
+        _ => 0,
+    }
+}
+
+fn part_score(part: Part, p: &Parts) -> (Option<u32>, String) {
+    match part {
+        Part::Http => match p.http_score {
+            Some(s) => (Some(s.min(100)), format!("Observatory score {s}")),
+            None => (None, "not scanned".into()),
+        },
+        Part::Tls => match &p.tls {
+            Some(t) if !t.https => (Some(0), "no HTTPS on port 443".into()),
+            Some(t) => {
+                let letter = t.grade_if_trusted.as_deref().unwrap_or(&t.grade);
+                (Some(tls_points(letter)), format!("TLS grade {}", t.grade))
+            }
+            None => (None, "not probed".into()),
+        },
+        Part::Software => match &p.software {
+            None => (None, "software or version unknown".into()),
+            Some(s) if !s.branch_supported => (Some(20), "release branch is end of life".into()),
+            Some(s) if s.missed_advisories > 0 => (
+                Some(30),
+                format!("{} advisories fixed in newer releases", s.missed_advisories),
+            ),
+            Some(s) if s.missed_dependency_fixes > 0 => (
+                Some(60),
+                "newer release with dependency security fixes".into(),
+            ),
+            Some(s) if !s.latest_on_branch => {
+                (Some(85), "not the newest release of its branch".into())
+            }
+            Some(_) => (Some(100), "newest release of a supported branch".into()),
+        },
+        Part::Uptime => match p.uptime {
+            // 99.9 % and better earns full marks; 90 % or worse earns nothing.
+            Some(u) => {
+                let pts = ((u.clamp(0.0, 1.0) - 0.90) / 0.099 * 100.0).clamp(0.0, 100.0);
+                (
+                    Some(pts.round() as u32),
+                    format!("uptime {:.2} %", u * 100.0),
+                )
+            }
+            None => (None, "not monitored".into()),
+        },
+        Part::Ipv6 => match p.ipv6 {
+            Some(v) if v.reachable && v.same_site => {
+                (Some(100), "reachable over IPv6, same site".into())
+            }
+            Some(v) if v.reachable => (
+                Some(60),
+                "reachable over IPv6, but not the same site".into(),
+            ),
+            Some(v) if v.aaaa => (Some(20), "AAAA record, but not reachable over IPv6".into()),
+            Some(_) => (Some(0), "no IPv6".into()),
+            None => (None, "not checked".into()),
+        },
+        Part::Dnssec => match p.dnssec {
+            Some(Dnssec::Secure) => (Some(100), "DNSSEC validates".into()),
+            Some(Dnssec::Insecure) => (Some(0), "zone not signed".into()),
+            Some(Dnssec::Bogus) => (Some(0), "DNSSEC signatures do not validate".into()),
+            Some(Dnssec::Indeterminate) | None => (None, "not determined".into()),
+        },
+    }
+}
+
+/// Computes the rating (pure).
+pub fn rate(p: &Parts) -> Rating {
+    let scored: Vec<(Part, u32, Option<u32>, String)> = WEIGHTS
+        .iter()
+        .map(|&(part, w)| {
+            let (s, why) = part_score(part, p);
+            (part, w, s, why)
+        })
+        .collect();
+    let measured: u32 = scored.iter().filter(|x| x.2.is_some()).map(|x| x.1).sum();
+    let total: f64 = scored
+        .iter()
+        .filter_map(|(_, w, s, _)| s.map(|s| f64::from(*w) * f64::from(s)))
+        .sum();
+    let score = if measured == 0 {
+        0
+    } else {
+        (total / f64::from(measured)).round() as u32
+    };
+    let parts = scored
+        .into_iter()
+        .map(|(part, weight, s, why)| PartScore {
+            part,
+            weight,
+            effective_weight: if s.is_some() && measured > 0 {
+                f64::from(weight) * 100.0 / f64::from(measured)
+            } else {
+                0.0
+            },
+            score: s,
+            why,
+        })
+        .collect();
+
+    let mut caps = Vec::new();
+    match &p.tls {
+        Some(t) if !t.https => caps.push(Cap {
+            letter: "F",
+            why: "no working HTTPS".into(),
+        }),
+        Some(t) if !t.trusted => caps.push(Cap {
+            letter: "D",
+            why: "the certificate is not trusted".into(),
+        }),
+        Some(t) if !t.hostname_match => caps.push(Cap {
+            letter: "D",
+            why: "the certificate does not cover the host name".into(),
+        }),
+        _ => {}
+    }
+    if let Some(s) = &p.software {
+        if s.missed_advisories > 0 {
+            caps.push(Cap {
+                letter: "C",
+                why: "runs a release with known, fixed security advisories".into(),
+            });
+        }
+        if !s.branch_supported {
+            caps.push(Cap {
+                letter: "C",
+                why: "the release branch no longer gets security fixes".into(),
+            });
+        }
+    }
+    if p.dnssec == Some(Dnssec::Bogus) {
+        caps.push(Cap {
+            letter: "D",
+            why: "DNSSEC is broken: validating resolvers cannot reach the site".into(),
+        });
+    }
+    let uncapped = letter_for(score);
+    let letter = caps
+        .iter()
+        .map(|c| c.letter)
+        .chain(std::iter::once(uncapped))
+        .max_by_key(|l| rank(l))
+        .unwrap_or(uncapped);
+    Rating {
+        score,
+        letter,
+        uncapped_letter: uncapped,
+        parts,
+        caps,
+    }
+}
+
+#[cfg(test)]
+mod tests;
