@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod evidence;
+pub mod ipv6;
 pub mod outcome;
 pub mod results;
 pub mod target;

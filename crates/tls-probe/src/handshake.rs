@@ -73,6 +73,26 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
+/// A client configuration that accepts any certificate (recorded nowhere): for fetches whose
+/// point is the HTTP answer, not the certificate.
+pub fn accept_any_config(alpn: Vec<Vec<u8>>) -> Option<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let recorder = Arc::new(Recorder {
+        seen: Mutex::new((Vec::new(), Vec::new())),
+        schemes: provider
+            .signature_verification_algorithms
+            .supported_schemes(),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn;
+    Some(config)
+}
+
 /// Largest HTTP response head read for the HSTS header.
 const MAX_HEAD: usize = 32 * 1024;
 

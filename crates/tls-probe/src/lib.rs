@@ -4,6 +4,7 @@
 
 mod exchange;
 mod handshake;
+pub mod head;
 mod heartbleed;
 mod scan;
 
