@@ -76,7 +76,9 @@ fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Resu
             Format::Json => render::json::render(r, single),
             Format::Evidence => render::json::evidence(r, single),
             Format::Text => {
-                render::text::render(r, output.color) + &render::text::render_tls(r, output.color)
+                render::text::render_rating(r, output.color)
+                    + &render::text::render(r, output.color)
+                    + &render::text::render_tls(r, output.color)
             }
         };
         out.write_all(text.as_bytes())?;

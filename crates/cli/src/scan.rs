@@ -4,8 +4,12 @@
 
 use crate::args::ScanPlan;
 use futures_util::stream::{self, StreamExt};
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
+use vigil_ipv6::Ipv6Verdict;
+use vigil_model::ipv6::Ipv6Evidence;
 use vigil_model::{HttpEvidence, ObservatoryReport, SiteError, TlsEvidence};
+use vigil_rating::Rating;
 use vigil_tls_checks::TlsReport;
 use vigil_tls_grade::TlsGrades;
 
@@ -23,6 +27,10 @@ pub struct HostResult {
     pub outcome: Result<ObservatoryReport, SiteError>,
     /// `None` when TLS was not probed (`--format observatory`, `--no-tls`, `replay`).
     pub tls: Option<TlsResult>,
+    /// The IPv6 check, with the full report only.
+    pub ipv6: Option<(Ipv6Evidence, Ipv6Verdict)>,
+    /// The composite rating, with the full report only.
+    pub rating: Option<Rating>,
 }
 
 /// Checks and grades evidence (pure).
@@ -32,7 +40,64 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
         evidence,
         outcome,
         tls: None,
+        ipv6: None,
+        rating: None,
     }
+}
+
+/// The rating's inputs from what this scan measured (pure).
+pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
+    let tls = r.tls.as_ref().map(|t| {
+        let cert = t.report.certificate.as_ref();
+        let https = t.report.protocols.tls1_3.supported
+            || t.report.protocols.tls1_2.supported
+            || t.report.protocols.tls1_1.supported
+            || t.report.protocols.tls1_0.supported
+            || t.report.protocols.ssl3_0.supported;
+        vigil_rating::Tls {
+            https,
+            grade: t.grades.ssllabs.grade.clone(),
+            grade_if_trusted: t.grades.ssllabs.grade_if_trust_ignored.clone(),
+            trusted: cert.is_some_and(|c| c.trusted),
+            hostname_match: cert.is_some_and(|c| c.hostname_match),
+        }
+    });
+    vigil_rating::Parts {
+        http_score: r
+            .outcome
+            .as_ref()
+            .ok()
+            .map(|o| u32::try_from(o.score).unwrap_or(0)),
+        tls,
+        software: None,
+        ipv6: r.ipv6.as_ref().map(|(_, v)| vigil_rating::Ipv6 {
+            aaaa: v.aaaa,
+            reachable: v.reachable,
+            same_site: v.same_site,
+        }),
+        dnssec: None,
+        uptime: None,
+    }
+}
+
+/// Every address of `host` from the system resolver, split by family.
+async fn addresses(host: &str, port: u16) -> (Vec<IpAddr>, Vec<Ipv6Addr>) {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    if let Ok(Ok(found)) = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    {
+        for a in found {
+            match a.ip() {
+                IpAddr::V6(ip) => v6.push(ip),
+                ip => v4.push(ip),
+            }
+        }
+    }
+    (v4, v6)
 }
 
 fn now() -> i64 {
@@ -63,9 +128,28 @@ pub async fn scan_all(plan: &ScanPlan) -> Vec<HostResult> {
                     None => None,
                 }
             };
-            let (http, tls) = tokio::join!(http, tls);
+            let ipv6 = async {
+                plan.tls.as_ref()?;
+                let (v4, v6) = addresses(host.as_str(), plan.probe.https_port).await;
+                let ev = vigil_ipv6::check(
+                    host.as_str(),
+                    &v4,
+                    &v6,
+                    plan.probe.http_port,
+                    plan.probe.https_port,
+                    std::time::Duration::from_secs(8),
+                )
+                .await;
+                let verdict = vigil_ipv6::verdict(&ev);
+                Some((ev, verdict))
+            };
+            let (http, tls, ipv6) = tokio::join!(http, tls, ipv6);
             let mut result = analyse(http);
             result.tls = tls.map(|ev| analyse_tls(&ev, plan));
+            result.ipv6 = ipv6;
+            if result.tls.is_some() {
+                result.rating = Some(vigil_rating::rate(&rating_parts(&result)));
+            }
             result
         })
         .buffered(plan.concurrency)

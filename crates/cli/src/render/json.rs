@@ -72,6 +72,8 @@ pub fn value(r: &HostResult) -> Value {
         "observatory": observatory,
         "error": error,
         "retrieval": retrieval,
+        "rating": r.rating,
+        "ipv6": r.ipv6.as_ref().map(|(ev, v)| json!({ "verdict": v, "evidence": ev })),
         "tls": r.tls.as_ref().map(|t| {
             let mut v = serde_json::to_value(&t.report).unwrap_or(Value::Null);
             if let Some(obj) = v.as_object_mut() {

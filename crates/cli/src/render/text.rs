@@ -148,6 +148,60 @@ pub fn render(r: &HostResult, color: bool) -> String {
     out
 }
 
+/// The composite rating on top of a host's report: letter, score, each part with its weight.
+pub fn render_rating(r: &HostResult, color: bool) -> String {
+    let Some(rating) = &r.rating else {
+        return String::new();
+    };
+    let st = Style { color };
+    let mut out = String::new();
+    let capped = if rating.letter == rating.uncapped_letter {
+        String::new()
+    } else {
+        format!(" (score alone: {})", rating.uncapped_letter)
+    };
+    let head = format!(
+        "{}  Vigil rating {}  {}/100{capped}",
+        r.evidence.host, rating.letter, rating.score
+    );
+    let _ = writeln!(out, "{}", st.bold(&head));
+    for p in &rating.parts {
+        let score = p.score.map_or("  -".to_string(), |s| format!("{s:>3}"));
+        let _ = writeln!(
+            out,
+            "  {:<9} {score}  weight {:>2} ({:>4.1} %)  {}",
+            format!("{:?}", p.part).to_lowercase(),
+            p.weight,
+            p.effective_weight,
+            st.dim(&p.why)
+        );
+    }
+    for c in &rating.caps {
+        let _ = writeln!(
+            out,
+            "  {}",
+            st.bad(&format!("capped at {}: {}", c.letter, c.why))
+        );
+    }
+    if let Some((_, v)) = &r.ipv6 {
+        let state = if v.same_site {
+            "IPv6 works and serves the same site".to_string()
+        } else if v.reachable {
+            "IPv6 answers, but not like IPv4".to_string()
+        } else if v.aaaa {
+            "AAAA record, but IPv6 does not answer".to_string()
+        } else {
+            "no IPv6".to_string()
+        };
+        let _ = writeln!(out, "  IPv6: {state}");
+        for n in &v.notes {
+            let _ = writeln!(out, "    - {n}");
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// The TLS section of a host's report: grades, facts, fixes.
 pub fn render_tls(r: &HostResult, color: bool) -> String {
     let Some(t) = &r.tls else {
