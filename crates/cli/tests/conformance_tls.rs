@@ -138,7 +138,11 @@ fn scan_json_has_a_tls_section() {
     assert_eq!(tls["certificate"]["trusted"], true);
     assert!(tls["grades"]["ssllabs"]["grade"].is_string());
     // The composite rating and the IPv6 check come with the full report.
-    assert_eq!(got["rating"]["parts"].as_array().map(Vec::len), Some(6), "{got}");
+    assert_eq!(
+        got["rating"]["parts"].as_array().map(Vec::len),
+        Some(6),
+        "{got}"
+    );
     assert!(got["rating"]["score"].is_u64());
     assert_eq!(got["ipv6"]["verdict"]["aaaa"], false); // the test names have no AAAA
     // The Observatory format never probes TLS.
