@@ -54,9 +54,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tls(a) => tls::run(&a),
         Command::Explain(a) => {
-            let text = render::text::explain(&a.result).ok_or_else(|| {
+            let text = render::text::explain(&a.result)
+                .or_else(|| tls::explain(&a.result))
+                .ok_or_else(|| {
                 anyhow::anyhow!(
-                    "unknown result {:?}; results look like csp-implemented-with-unsafe-inline",
+                    "unknown result {:?}; results look like csp-implemented-with-unsafe-inline or, for TLS fixes, disable-legacy-protocols",
                     a.result
                 )
             })?;

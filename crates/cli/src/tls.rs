@@ -376,3 +376,25 @@ pub fn render_text(r: &TlsReport, color: bool) -> String {
     );
     out
 }
+
+/// Full advice for one TLS fix id (as in `grades.fixes[].fix`), for `vigil explain`.
+pub fn explain(id: &str) -> Option<String> {
+    let a = vigil_tls_grade::advice(vigil_tls_grade::Fix::from_id(id.trim())?);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  (TLS)", id.trim());
+    let _ = writeln!(out, "  fix:     {}", a.summary);
+    for (server, snippet) in [
+        ("nginx", a.nginx),
+        ("Apache", a.apache),
+        ("Caddy", a.caddy),
+        ("HAProxy", a.haproxy),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {:<8} {}",
+            format!("{server}:"),
+            snippet.replace('\n', "\n           ")
+        );
+    }
+    Some(out)
+}

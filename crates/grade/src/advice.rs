@@ -197,3 +197,107 @@ mod tests {
         }
     }
 }
+
+/// The same change for the other servers admins run in front of Mastodon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherServers {
+    pub apache: String,
+    pub caddy: String,
+    pub haproxy: String,
+}
+
+/// Translates one of the nginx snippets above for Apache, Caddy and HAProxy. Header snippets
+/// (`add_header NAME "VALUE" always;`) translate mechanically; the few others by hand.
+pub fn other_servers(nginx: &str) -> OtherServers {
+    let o = |apache: &str, caddy: &str, haproxy: &str| OtherServers {
+        apache: apache.to_string(),
+        caddy: caddy.to_string(),
+        haproxy: haproxy.to_string(),
+    };
+    if let Some(rest) = nginx.strip_prefix("add_header ")
+        && let Some((name, value)) = rest.split_once(' ')
+    {
+        let value = value
+            .trim_end_matches(';')
+            .trim_end_matches(" always")
+            .trim();
+        return OtherServers {
+            apache: format!("Header always set {name} {value}"),
+            caddy: format!("header {name} {value}"),
+            haproxy: format!("http-response set-header {name} {value}"),
+        };
+    }
+    match nginx {
+        REDIRECT_NGINX => o(
+            "<VirtualHost *:80>\n  ServerName example.social\n  Redirect permanent / https://example.social/\n</VirtualHost>",
+            "# Caddy redirects http:// to https:// by itself for every site it serves",
+            "http-request redirect scheme https code 301 unless { ssl_fc }",
+        ),
+        COOKIE_NGINX => o(
+            "Header always edit Set-Cookie \"^(.*)$\" \"$1; Secure; HttpOnly; SameSite=Lax\"",
+            "header >Set-Cookie \"(.*)\" \"$1; Secure; HttpOnly; SameSite=Lax\"",
+            "http-response replace-header Set-Cookie (.*) \"\\1; Secure; HttpOnly; SameSite=Lax\"",
+        ),
+        "default_type text/html;" => o(
+            "AddType text/html .html",
+            "header Content-Type text/html",
+            "http-response set-header Content-Type text/html",
+        ),
+        "listen 443 ssl; http2 on;" => o(
+            "Listen 443\n<VirtualHost *:443>\n  SSLEngine on\n  Protocols h2 http/1.1\n</VirtualHost>",
+            "# Caddy serves https with HTTP/2 for every site name it is given",
+            "bind :443 ssl crt /etc/haproxy/example.social.pem alpn h2,http/1.1",
+        ),
+        "ssl_certificate /etc/letsencrypt/live/example.social/fullchain.pem;" => o(
+            "SSLCertificateFile /etc/letsencrypt/live/example.social/fullchain.pem",
+            "# Caddy obtains and serves a trusted certificate by itself",
+            "bind :443 ssl crt /etc/haproxy/example.social.pem  # full chain and key in one file",
+        ),
+        other => o(other, other, other),
+    }
+}
+
+#[cfg(test)]
+mod other_server_tests {
+    use super::*;
+
+    #[test]
+    fn header_snippets_translate() {
+        let o = other_servers("add_header X-Frame-Options \"DENY\" always;");
+        assert_eq!(o.apache, "Header always set X-Frame-Options \"DENY\"");
+        assert_eq!(o.caddy, "header X-Frame-Options \"DENY\"");
+        assert_eq!(
+            o.haproxy,
+            "http-response set-header X-Frame-Options \"DENY\""
+        );
+        let csp = other_servers(CSP_NGINX);
+        assert!(
+            csp.apache
+                .starts_with("Header always set Content-Security-Policy \"default-src 'none';")
+        );
+        assert!(csp.apache.ends_with("form-action 'self'\""));
+    }
+
+    #[test]
+    fn every_advice_has_a_translation_that_is_not_nginx() {
+        for test in TestId::ALL {
+            for r in test.results() {
+                if let Some(a) = advice(r) {
+                    let o = other_servers(a.nginx);
+                    for s in [&o.apache, &o.caddy, &o.haproxy] {
+                        let nginx_only = [
+                            "add_header",
+                            "ssl_certificate ",
+                            "proxy_cookie",
+                            "default_type",
+                            "listen 443",
+                        ]
+                        .iter()
+                        .any(|k| s.contains(k));
+                        assert!(!nginx_only, "{r:?}: {s}");
+                    }
+                }
+            }
+        }
+    }
+}

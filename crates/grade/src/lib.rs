@@ -8,7 +8,7 @@ pub mod advice;
 mod chart;
 mod table;
 
-pub use advice::{Advice, advice, max_modifier};
+pub use advice::{Advice, OtherServers, advice, max_modifier, other_servers};
 pub use chart::{MINIMUM_SCORE_FOR_EXTRA_CREDIT, grade_for_score};
 pub use table::{Score, score};
 

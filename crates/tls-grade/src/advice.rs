@@ -29,6 +29,53 @@ pub enum Fix {
     ShorterCertificateLifetime,
 }
 
+impl Fix {
+    /// Every fix, for `vigil explain` and coverage tests.
+    pub const ALL: [Fix; 20] = [
+        Fix::DisableLegacyProtocols,
+        Fix::EnableTls13,
+        Fix::IntermediateCiphers,
+        Fix::DropDhe,
+        Fix::StrongerDhParameters,
+        Fix::EnableHsts,
+        Fix::LongerHsts,
+        Fix::OcspStapling,
+        Fix::ServeFullChain,
+        Fix::TrustedCertificate,
+        Fix::RenewCertificate,
+        Fix::MatchingCertificate,
+        Fix::Sha256Certificate,
+        Fix::StrongerKey,
+        Fix::ClientCipherOrder,
+        Fix::ServerCipherOrder,
+        Fix::DisableCompression,
+        Fix::UpgradeTlsLibrary,
+        Fix::ModernCurves,
+        Fix::ShorterCertificateLifetime,
+    ];
+
+    /// The kebab-case id used in JSON (`disable-legacy-protocols`).
+    pub fn id(self) -> String {
+        let mut out = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('-');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The fix with this id.
+    pub fn from_id(id: &str) -> Option<Fix> {
+        Fix::ALL.into_iter().find(|f| f.id() == id)
+    }
+}
+
 /// The advice for one fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Advice {

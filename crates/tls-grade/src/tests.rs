@@ -310,3 +310,15 @@ fn heartbleed_caps_f() {
     assert_eq!(s.grade, "F");
     assert!(ids(&s).contains(&"heartbleed"));
 }
+
+#[test]
+fn fix_ids_round_trip_and_match_serde() {
+    for fix in crate::Fix::ALL {
+        assert_eq!(crate::Fix::from_id(&fix.id()), Some(fix));
+    }
+    assert_eq!(
+        crate::Fix::DisableLegacyProtocols.id(),
+        "disable-legacy-protocols"
+    );
+    assert_eq!(crate::Fix::EnableTls13.id(), "enable-tls13");
+}

@@ -37,8 +37,16 @@ pub fn value(r: &HostResult) -> Value {
                 .tests
                 .iter()
                 .map(|t| {
-                    let advice = vigil_grade::advice(t.outcome.result)
-                        .map(|a| json!({ "fix": a.fix, "nginx": a.nginx }));
+                    let advice = vigil_grade::advice(t.outcome.result).map(|a| {
+                        let o = vigil_grade::other_servers(a.nginx);
+                        json!({
+                            "fix": a.fix,
+                            "nginx": a.nginx,
+                            "apache": o.apache,
+                            "caddy": o.caddy,
+                            "haproxy": o.haproxy,
+                        })
+                    });
                     json!({
                         "test": t.test.as_str(),
                         "title": t.test.title(),

@@ -141,7 +141,20 @@ pub fn render(r: &HostResult, color: bool) -> String {
                 st.bold(t.test.title()),
                 a.fix
             );
-            let _ = writeln!(out, "      {}", st.dim(a.nginx));
+            let other = vigil_grade::other_servers(a.nginx);
+            for (server, snippet) in [
+                ("nginx", a.nginx),
+                ("Apache", other.apache.as_str()),
+                ("Caddy", other.caddy.as_str()),
+                ("HAProxy", other.haproxy.as_str()),
+            ] {
+                let mut lines = snippet.lines();
+                let first = lines.next().unwrap_or_default();
+                let _ = writeln!(out, "      {server:<8} {}", st.dim(first));
+                for l in lines {
+                    let _ = writeln!(out, "               {}", st.dim(l));
+                }
+            }
         }
     }
     out.push('\n');
@@ -261,8 +274,24 @@ pub fn explain(result: &str) -> Option<String> {
     );
     match vigil_grade::advice(r) {
         Some(a) => {
-            let _ = writeln!(out, "  fix:   {}", a.fix);
-            let _ = writeln!(out, "  nginx: {}", a.nginx);
+            let other = vigil_grade::other_servers(a.nginx);
+            let _ = writeln!(out, "  fix:     {}", a.fix);
+            let _ = writeln!(out, "  nginx:   {}", a.nginx);
+            let _ = writeln!(
+                out,
+                "  Apache:  {}",
+                other.apache.replace('\n', "\n           ")
+            );
+            let _ = writeln!(
+                out,
+                "  Caddy:   {}",
+                other.caddy.replace('\n', "\n           ")
+            );
+            let _ = writeln!(
+                out,
+                "  HAProxy: {}",
+                other.haproxy.replace('\n', "\n           ")
+            );
         }
         None => {
             let _ = writeln!(out, "  nothing to change");
