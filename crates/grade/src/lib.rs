@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod advice;
+pub mod mastodon;
 mod chart;
 mod table;
 
