@@ -25,18 +25,20 @@ cargo fmt --all --check
 echo "[test] cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "[test] serving the conformance sites (HTTP on :80/:443, TLS on :8443-8467)"
+echo "[test] serving the test servers (HTTP :80/:443, TLS :8443-8467, DNS :53535)"
 # Stop at the end only the servers this run started; ones already up stay up.
 started=()
 for kit in http tls; do
-  if ! tests/conformance/$kit/serve.sh status >/dev/null 2>&1; then started+=("$kit"); fi
+  if ! tests/conformance/$kit/serve.sh status >/dev/null 2>&1; then started+=("tests/conformance/$kit"); fi
 done
+if ! tests/dns/serve.sh status >/dev/null 2>&1; then started+=("tests/dns"); fi
 stop_started() {
-  for kit in "${started[@]}"; do tests/conformance/$kit/serve.sh stop >/dev/null 2>&1 || true; done
+  for dir in "${started[@]}"; do "$dir/serve.sh" stop >/dev/null 2>&1 || true; done
 }
 trap stop_started EXIT
 tests/conformance/http/serve.sh start
 tests/conformance/tls/serve.sh start
+tests/dns/serve.sh start   # knot on 127.0.0.1:53535 and [::1]:53535: signed, unsigned, bogus zones
 
 echo "[test] cargo test (release profile: the conformance cases run the release binary)"
 log="$(mktemp)"

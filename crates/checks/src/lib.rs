@@ -3,7 +3,7 @@
 //!
 //! Nothing here does I/O or reads the clock. The order of [`run_all`] matters only because two
 //! tests read another's verdict (cookies reads HSTS, X-Frame-Options reads the CSP map), exactly
-//! as the reference does.
+//! as the reference does. [`legacy`] holds the twelve tests of the 2017 Observatory.
 #![forbid(unsafe_code)]
 
 pub mod cookies;
@@ -12,6 +12,7 @@ pub mod cors;
 pub mod csp;
 pub mod headers;
 pub mod hsts;
+pub mod legacy;
 pub mod page;
 pub mod preload;
 pub mod redirection;

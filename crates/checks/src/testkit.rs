@@ -68,6 +68,7 @@ pub fn benign() -> HttpEvidence {
         preflight: None,
         robots_status: None,
         elapsed_ms: 0,
+        legacy: None,
     }
 }
 

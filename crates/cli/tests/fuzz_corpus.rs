@@ -76,3 +76,51 @@ fn baseline_evidence_grades() {
     let outcomes = vigil_checks::run_all(&ev).expect("baseline scans");
     assert_eq!(vigil_grade::grade(&outcomes).score, 140);
 }
+
+/// Replays a binary corpus through `run`; the inputs whose file name starts with `seed-` (the
+/// hand-made and captured ones, see `fuzz/README.md`) are also checked with `seed`.
+fn replay_bytes<T>(target: &str, run: fn(&[u8]) -> T, seed: impl Fn(&str, T)) {
+    for (path, bytes) in corpus(target) {
+        let out = run(&bytes);
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("seed-") {
+            seed(name, out);
+        }
+    }
+}
+
+#[test]
+fn tls_server_hello_corpus() {
+    // Every seed is a real or well-formed ServerHello body.
+    replay_bytes(
+        "tls_server_hello",
+        harness::tls_server_hello,
+        |name, parsed| assert!(parsed, "{name} does not parse"),
+    );
+}
+
+#[test]
+fn tls_records_corpus() {
+    // Captured flights: ServerHello plus, for TLS 1.2 and older, the rest up to
+    // ServerHelloDone; an alert alone has no handshake message.
+    replay_bytes("tls_records", harness::tls_records, |name, messages| {
+        if name.starts_with("seed-alert") {
+            assert_eq!(messages, 0, "{name}");
+        } else if name.starts_with("seed-tls13") {
+            assert_eq!(messages, 1, "{name}");
+        } else {
+            assert!(messages >= 3, "{name}: {messages} messages");
+        }
+    });
+}
+
+#[test]
+fn tls_sslv2_corpus() {
+    replay_bytes("tls_sslv2", harness::tls_sslv2, |name, parsed| {
+        let whole = name.starts_with("seed-server-hello-") && !name.contains("truncated");
+        assert_eq!(parsed, whole, "{name}");
+    });
+}

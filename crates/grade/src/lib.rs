@@ -5,12 +5,14 @@
 #![forbid(unsafe_code)]
 
 pub mod advice;
-pub mod mastodon;
 mod chart;
+pub mod legacy;
+pub mod mastodon;
 mod table;
 
 pub use advice::{Advice, OtherServers, advice, max_modifier, other_servers};
 pub use chart::{MINIMUM_SCORE_FOR_EXTRA_CREDIT, grade_for_score};
+pub use legacy::{LegacyReport, LegacyTestScore, legacy_report};
 pub use table::{Score, score};
 
 use vigil_model::{OBSERVATORY_ALGORITHM_VERSION, ObservatoryReport, TestOutcome, TestScore};

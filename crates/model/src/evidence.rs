@@ -164,6 +164,104 @@ pub struct HttpEvidence {
     pub robots_status: Option<u16>,
     /// Milliseconds the retrieval took.
     pub elapsed_ms: u64,
+    /// What the 2017 Observatory's retriever saw, gathered only when legacy scoring was asked
+    /// for (`ProbeConfig::legacy`). Absent from evidence captured without it, so older
+    /// evidence files still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<LegacyEvidence>,
+}
+
+/// One session of the legacy retriever (PyPI `httpobs` 0.9.3, built on python-requests).
+///
+/// Kept apart from [`SessionEvidence`] because requests follows redirects differently (30 hops
+/// instead of 10, a redirect without `Location` is final, a loop is an error) and keeps cookies
+/// with Python's `http.cookiejar` rules, so the two passes can disagree about the same site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacySession {
+    /// The session's first URL (`http://HOST/` or `https://HOST/`).
+    pub start_url: String,
+    /// False when a TLS error made the retriever run the chain again without verification.
+    pub verified: bool,
+    /// The URL requested for every response of the chain, in order (requests' `history`
+    /// followed by the final URL). Only the successful attempt is kept.
+    pub route: Vec<RouteEntry>,
+    /// The final response of the chain.
+    pub last: ResponseEvidence,
+}
+
+/// One of the extra files the legacy retriever fetches through the chosen session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyResource {
+    /// The path asked for (`/contribute.json`, `/crossdomain.xml` ...).
+    pub path: String,
+    /// The absolute URL requested first; its extension feeds the retriever's soft-404 rule.
+    pub url: String,
+    /// The final response after redirects, `None` when the request failed.
+    pub response: Option<ResponseEvidence>,
+}
+
+/// A cookie as Python's `http.cookiejar` (which python-requests uses) stores it.
+///
+/// The legacy cookie test reads `HttpOnly` and `SameSite` from the non-standard attributes
+/// (`rest`), exactly as the cookie jar left them, so they are kept raw rather than interpreted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyCookie {
+    /// Cookie name.
+    pub name: String,
+    /// Cookie value; `None` for a `Set-Cookie: name` without `=`.
+    pub value: Option<String>,
+    /// Domain: the request host for host-only cookies, `.domain` when `Domain` was given.
+    pub domain: String,
+    /// True when a `Domain` attribute was given.
+    pub domain_specified: bool,
+    /// Path attribute or the default path.
+    pub path: String,
+    /// `Secure` attribute present.
+    pub secure: bool,
+    /// Expiry in unix seconds (from `Max-Age` or `Expires`); `None` for session cookies.
+    pub expires: Option<i64>,
+    /// `Port` attribute, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    /// The other attributes in first-seen order, names as sent (`HttpOnly`, `SameSite` ...),
+    /// values `None` when the attribute had no `=`.
+    pub rest: Vec<(String, Option<String>)>,
+}
+
+/// Everything the legacy (2017, 135-point) Observatory reads about a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyEvidence {
+    /// Session H (`http://HOST/`), `None` when it raised an error.
+    pub http: Option<LegacySession>,
+    /// Why session H failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_failure: Option<SessionFailure>,
+    /// Session S (`https://HOST/`), `None` when it raised an error.
+    pub https: Option<LegacySession>,
+    /// Why session S failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_failure: Option<SessionFailure>,
+    /// The `GET /` with an `Origin` header that the legacy CORS test reads (it is not an
+    /// `OPTIONS` preflight), sent to the chosen session's final origin; `None` when it failed.
+    pub cors: Option<ResponseEvidence>,
+    /// The `Origin` that request carried (the CORS test compares the allowed origin with it).
+    pub cors_origin: String,
+    /// `/clientaccesspolicy.xml`, `/contribute.json`, `/crossdomain.xml` and `/robots.txt`.
+    pub resources: Vec<LegacyResource>,
+    /// The chosen session's cookie jar after every request above.
+    pub cookies: Vec<LegacyCookie>,
+}
+
+impl LegacyEvidence {
+    /// The chosen session: https when it answered, otherwise http (as the legacy retriever).
+    pub fn chosen(&self) -> Option<&LegacySession> {
+        self.https.as_ref().or(self.http.as_ref())
+    }
+
+    /// The fetched extra file at `path`, if it was asked for.
+    pub fn resource(&self, path: &str) -> Option<&LegacyResource> {
+        self.resources.iter().find(|r| r.path == path)
+    }
 }
 
 /// Which session the tests treat as "the" site.
@@ -193,5 +291,57 @@ impl HttpEvidence {
     /// True when the site URL is `https://HOST/`.
     pub fn site_is_https(&self) -> bool {
         self.https.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_without_legacy_data_still_loads() {
+        let old =
+            r#"{"host":"example.org","http":null,"https":null,"preflight":null,"elapsed_ms":3}"#;
+        let ev: HttpEvidence = serde_json::from_str(old).expect("old evidence loads");
+        assert!(ev.legacy.is_none());
+        // And it is written back without the field.
+        let again = serde_json::to_string(&ev).expect("serialises");
+        assert!(!again.contains("legacy"));
+    }
+
+    #[test]
+    fn legacy_evidence_round_trips() {
+        let legacy = LegacyEvidence {
+            http: None,
+            http_failure: None,
+            https: None,
+            https_failure: Some(SessionFailure {
+                status: ProbeStatus::Refused,
+                detail: "refused".into(),
+            }),
+            cors: None,
+            cors_origin: "https://http-observatory.security.mozilla.org".into(),
+            resources: vec![LegacyResource {
+                path: "/robots.txt".into(),
+                url: "http://example.org/robots.txt".into(),
+                response: None,
+            }],
+            cookies: vec![LegacyCookie {
+                name: "a".into(),
+                value: None,
+                domain: ".example.org".into(),
+                domain_specified: true,
+                path: "/".into(),
+                secure: false,
+                expires: Some(1),
+                port: None,
+                rest: vec![("HttpOnly".into(), None)],
+            }],
+        };
+        let text = serde_json::to_string(&legacy).expect("serialises");
+        let back: LegacyEvidence = serde_json::from_str(&text).expect("loads");
+        assert_eq!(back, legacy);
+        assert!(back.chosen().is_none());
+        assert!(back.resource("/robots.txt").is_some());
     }
 }

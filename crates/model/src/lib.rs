@@ -6,14 +6,19 @@
 //! evidence can be captured, replayed and stored.
 #![forbid(unsafe_code)]
 
+pub mod dns;
 pub mod evidence;
+pub mod fedi;
 pub mod ipv6;
 pub mod outcome;
 pub mod results;
 pub mod target;
 pub mod tls;
 
-pub use evidence::{HttpEvidence, ResponseEvidence, RouteEntry, SessionEvidence, StoredCookie};
+pub use evidence::{
+    HttpEvidence, LegacyCookie, LegacyEvidence, LegacyResource, LegacySession, ResponseEvidence,
+    RouteEntry, SessionEvidence, StoredCookie,
+};
 pub use outcome::{Grade, ObservatoryReport, SiteError, TestOutcome, TestScore};
 pub use results::{AnyResult, TestId};
 pub use target::{Hostname, TargetError};

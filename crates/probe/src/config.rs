@@ -127,6 +127,10 @@ pub struct ProbeConfig {
     pub http_port: u16,
     /// Port for https:// (443 unless testing).
     pub https_port: u16,
+    /// Also run the legacy (2017 Observatory) retrieval pass and attach it as
+    /// `HttpEvidence::legacy`. Off by default: it costs two more sessions and five more
+    /// requests, which the current Observatory scoring never reads.
+    pub legacy: bool,
 }
 
 /// The reference's User-Agent, so servers answer Vigil as they answer the Observatory.
@@ -145,6 +149,7 @@ impl ProbeConfig {
             cors_origin: OBSERVATORY_CORS_ORIGIN.to_string(),
             http_port: 80,
             https_port: 443,
+            legacy: false,
         }
     }
 }

@@ -65,8 +65,24 @@ impl Ctx<'_> {
     }
 }
 
-/// Retrieves everything the Observatory tests read about `host`.
+/// Retrieves everything the Observatory tests read about `host`; with `cfg.legacy`, the legacy
+/// (2017 Observatory) pass runs beside it and lands in `HttpEvidence::legacy`.
 pub async fn retrieve_http(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
+    if !cfg.legacy {
+        return observatory_pass(host, cfg).await;
+    }
+    let started = Instant::now();
+    let (mut ev, legacy) = tokio::join!(
+        observatory_pass(host, cfg),
+        crate::legacy::retrieve(host, cfg)
+    );
+    ev.legacy = Some(legacy);
+    ev.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    ev
+}
+
+/// The current Observatory's retrieval (spec §2).
+async fn observatory_pass(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
     let started = Instant::now();
     let mut ev = HttpEvidence {
         host: host.as_str().to_string(),
@@ -77,6 +93,7 @@ pub async fn retrieve_http(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
         preflight: None,
         robots_status: None,
         elapsed_ms: 0,
+        legacy: None,
     };
     let tls = match TlsConfigs::new(Arc::clone(&cfg.trust.roots)) {
         Ok(t) => t,

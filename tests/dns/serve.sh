@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# serve.sh: owns the loopback authoritative DNS server that vigil-dns's tests query.
+#
+#   serve.sh start      install knot/bind9-utils/openssl if missing, make the DNSSEC keys (once),
+#                       write and sign the zones (every start, so signatures never run out),
+#                       start knotd on 127.0.0.1 and ::1 (or reload it when it already runs)
+#   serve.sh stop       stop the knotd this state directory started; nothing else
+#   serve.sh status     one line; exit 0 only when knotd runs and answers for secure.vigil.test
+#   serve.sh anchor     print the path of the trust anchor file (vigil.test. DNSKEY)
+#   serve.sh anchor-ds  print the path of the same anchor as a DS record
+#   serve.sh addr       print the server address (127.0.0.1:PORT)
+#
+# Zones served (all have A 127.0.0.1, AAAA ::1, CAA 0 issue "letsencrypt.org", and a TLSA
+# 3 1 1 record at _443._tcp whose digest is the SPKI SHA-256 of ./tlsa-cert.pem):
+#   vigil.test.           signed parent; its KSK is the trust anchor (there is no real root chain)
+#   secure.vigil.test.    signed, DS in the parent                          -> secure
+#   bogus.vigil.test.     signed, DS in the parent, but its A record was changed after signing
+#                         (127.0.0.1 -> 127.0.0.2), so the A RRSIG does not verify -> bogus
+#   insecure.vigil.test.  unsigned; the parent delegates to it without DS, and the parent's signed
+#                         NSEC at the delegation proves the DS is absent          -> insecure
+# A validator needs the parent for the insecure case: with an anchor only at secure.vigil.test. a
+# name outside it could not be proved insecure (hickory walks up to the root and calls it bogus).
+#
+# Everything generated lives in ${VIGIL_TEST_STATE:-/tmp/vigil-test}/dns; this script never writes
+# next to itself. Layout: keys/ (dnssec-keygen output, kept across starts so the anchor is stable),
+# zones/ (sources and signed files), knot.conf, db/ (knot's databases), run/ (pid, control
+# socket, log), anchor.key and anchor-ds.txt. Port: VIGIL_DNS_PORT, default 53535. Root is needed
+# only to install packages.
+set -euo pipefail
+PATH="$PATH:/usr/sbin:/sbin" # knotd and knotc live in sbin
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="${VIGIL_TEST_STATE:-/tmp/vigil-test}/dns"
+PORT="${VIGIL_DNS_PORT:-53535}"
+PARENT=vigil.test
+CHILDREN=(secure.vigil.test bogus.vigil.test insecure.vigil.test)
+SIGNED_CHILDREN=(secure.vigil.test bogus.vigil.test)
+TLSA_CERT="$HERE/tlsa-cert.pem"
+SIG_VALIDITY=2592000 # 30 days; every start re-signs
+TTL=300
+
+say() { echo "serve.sh: $*" >&2; }
+die() { echo "serve.sh: $*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+set_paths() { # after the state directory exists, use its canonical path (compared with /proc/PID/cwd)
+  [ -d "$STATE" ] && STATE="$(cd "$STATE" && pwd -P)"
+  KEYS="$STATE/keys"
+  ZONES="$STATE/zones"
+  RUN="$STATE/run"
+  CONF="$STATE/knot.conf"
+  PIDFILE="$RUN/knotd.pid"
+  SOCK="$RUN/knot.sock"
+  ANCHOR="$STATE/anchor.key"
+  ANCHOR_DS="$STATE/anchor-ds.txt"
+}
+set_paths
+
+# --- processes --------------------------------------------------------------------------------
+
+# pid_of PIDFILE: prints the pid when that process is alive and was started from this state
+# directory (cwd is the state directory or its command line names it), so a recycled pid is never
+# mistaken for ours.
+pid_of() {
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  if [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" != "$STATE" ]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STATE" || return 1
+  fi
+  echo "$pid"
+}
+
+wait_gone() { local _; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+
+port_holder() { # who listens on TCP port $1 on loopback; empty when nobody does
+  if command -v ss >/dev/null 2>&1; then
+    ss -Hltnp "sport = :$1" 2>/dev/null | awk '{print $4, $6}' | head -n 1
+  elif (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "127.0.0.1:$1 (unknown process)"
+  fi
+}
+
+answers() { # the server answers for secure.vigil.test A
+  local out
+  out="$(dig +short +norec +time=1 +tries=1 -p "$PORT" @127.0.0.1 secure.vigil.test A 2>/dev/null)" ||
+    return 1
+  [ "$out" = 127.0.0.1 ]
+}
+
+# --- tools ------------------------------------------------------------------------------------
+
+install_tools() {
+  local missing=()
+  command -v knotd >/dev/null 2>&1 || missing+=(knot)
+  command -v dnssec-signzone >/dev/null 2>&1 || missing+=(bind9-utils)
+  command -v dig >/dev/null 2>&1 || missing+=(bind9-dnsutils)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  [ ${#missing[@]} = 0 ] && return 0
+  is_root || die "missing ${missing[*]}: run me as root to install them with apt-get"
+  say "installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  command -v knotd >/dev/null 2>&1 || die "knotd still missing after installing knot"
+}
+
+# --- keys and zones ---------------------------------------------------------------------------
+
+# key_file ZONE KSK|ZSK: the base name (keys/K...) of the zone's key, made once.
+key_file() {
+  local zone="$1" kind="$2" f
+  for f in "$KEYS"/K"$zone".+013+*.key; do
+    [ -f "$f" ] || continue
+    if [ "$kind" = KSK ] && grep -q 'DNSKEY 257 ' "$f"; then echo "${f%.key}"; return 0; fi
+    if [ "$kind" = ZSK ] && grep -q 'DNSKEY 256 ' "$f"; then echo "${f%.key}"; return 0; fi
+  done
+  local flags=()
+  [ "$kind" = KSK ] && flags=(-f KSK)
+  (cd "$KEYS" && dnssec-keygen -q -a ECDSAP256SHA256 "${flags[@]}" -n ZONE "$zone" >/dev/null)
+  key_file "$zone" "$kind"
+}
+
+ensure_keys() {
+  mkdir -p "$KEYS"
+  chmod 700 "$KEYS"
+  local z
+  for z in "$PARENT" "${SIGNED_CHILDREN[@]}"; do
+    key_file "$z" KSK >/dev/null
+    key_file "$z" ZSK >/dev/null
+  done
+}
+
+tlsa_digest() { # SHA-256 of the SubjectPublicKeyInfo of the fixed test certificate (TLSA 3 1 1)
+  openssl x509 -in "$TLSA_CERT" -noout -pubkey | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -r | cut -d' ' -f1
+}
+
+# leaf_records ZONE: the records every child zone serves.
+leaf_records() {
+  cat <<EOF
+@        IN A     127.0.0.1
+@        IN AAAA  ::1
+@        IN CAA   0 issue "letsencrypt.org"
+@        IN CAA   0 iodef "mailto:security@$1"
+_443._tcp IN TLSA 3 1 1 $TLSA_DIGEST
+www      IN A     127.0.0.1
+EOF
+}
+
+soa() { # soa ZONE
+  cat <<EOF
+\$ORIGIN $1.
+\$TTL $TTL
+@ IN SOA ns.$PARENT. hostmaster.$PARENT. $SERIAL 3600 600 86400 $TTL
+@ IN NS ns.$PARENT.
+EOF
+}
+
+write_zones() {
+  mkdir -p "$ZONES"
+  SERIAL="$(date +%s)"
+  TLSA_DIGEST="$(tlsa_digest)"
+  [[ "$TLSA_DIGEST" =~ ^[0-9a-f]{64}$ ]] || die "could not hash $TLSA_CERT"
+  local z k
+  for z in "${CHILDREN[@]}"; do
+    { soa "$z"; leaf_records "$z"; } >"$ZONES/$z.zone"
+  done
+  # Children first: the parent needs their DS records.
+  for z in "${SIGNED_CHILDREN[@]}"; do
+    sign "$z"
+  done
+  # bogus: change the A record after signing, so its RRSIG covers 127.0.0.1 but 127.0.0.2 is served
+  awk -v OFS='\t' '$1 == "bogus.vigil.test." && $4 == "A" { $5 = "127.0.0.2" } { print }' \
+    "$ZONES/bogus.vigil.test.signed" >"$ZONES/bogus.vigil.test.signed.tmp"
+  mv "$ZONES/bogus.vigil.test.signed.tmp" "$ZONES/bogus.vigil.test.signed"
+  grep -qP '^bogus\.vigil\.test\.\t\d+\tIN\tA\t127\.0\.0\.2$' "$ZONES/bogus.vigil.test.signed" ||
+    die "could not break the bogus zone's A record"
+  cp "$ZONES/insecure.vigil.test.zone" "$ZONES/insecure.vigil.test.signed"
+
+  {
+    soa "$PARENT"
+    leaf_records "$PARENT"
+    echo "ns IN A 127.0.0.1"
+    echo "ns IN AAAA ::1"
+    for z in "${CHILDREN[@]}"; do
+      echo "${z%."$PARENT"} IN NS ns.$PARENT."
+    done
+    # DS for the signed children only: insecure.vigil.test is an unsigned delegation.
+    for z in "${SIGNED_CHILDREN[@]}"; do
+      cat "$ZONES/dsset-$z."
+    done
+  } >"$ZONES/$PARENT.zone"
+  sign "$PARENT"
+
+  # The trust anchor: the parent's KSK, as DNSKEY and as DS.
+  k="$(key_file "$PARENT" KSK)"
+  grep -v '^;' "$k.key" >"$ANCHOR.tmp" && mv "$ANCHOR.tmp" "$ANCHOR"
+  dnssec-dsfromkey -2 "$k.key" >"$ANCHOR_DS.tmp" && mv "$ANCHOR_DS.tmp" "$ANCHOR_DS"
+}
+
+sign() { # sign ZONE: zones/ZONE.zone -> zones/ZONE.signed (one record per line) + dsset
+  local z="$1"
+  dnssec-signzone -q -S -K "$KEYS" -d "$ZONES" -o "$z" -O full -s now-3600 -e "now+$SIG_VALIDITY" \
+    -f "$ZONES/$z.signed" "$ZONES/$z.zone" >/dev/null
+}
+
+write_conf() {
+  mkdir -p "$RUN" "$STATE/db"
+  local z
+  {
+    cat <<EOF
+# Generated by tests/dns/serve.sh; rewritten on every start.
+server:
+    rundir: "$RUN"
+    pidfile: "$RUN/knot.pid"
+    listen: [ "127.0.0.1@$PORT", "::1@$PORT" ]
+    identity: ""
+    version: ""
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$STATE/db"
+control:
+    listen: "$SOCK"
+template:
+  - id: default
+    storage: "$ZONES"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+    semantic-checks: off
+zone:
+EOF
+    for z in "$PARENT" "${CHILDREN[@]}"; do
+      printf '  - domain: %s.\n    file: "%s.signed"\n' "$z" "$z"
+    done
+  } >"$CONF.tmp"
+  mv "$CONF.tmp" "$CONF"
+}
+
+# --- commands ---------------------------------------------------------------------------------
+
+cmd_start() {
+  install_tools
+  mkdir -p "$STATE"
+  set_paths
+  ensure_keys
+  write_zones
+  write_conf
+  knotc -c "$CONF" conf-check >/dev/null 2>&1 || die "knot.conf does not check: knotc -c $CONF conf-check"
+  local pid
+  if pid="$(pid_of "$PIDFILE")"; then
+    knotc -c "$CONF" -s "$SOCK" reload >/dev/null || die "knotc reload failed (pid $pid)"
+    say "reloaded knotd (pid $pid)"
+  else
+    rm -f "$PIDFILE"
+    local holder
+    holder="$(port_holder "$PORT")"
+    [ -z "$holder" ] || die "port $PORT is taken: $holder"
+    (cd "$STATE" && exec setsid knotd -c "$CONF") >"$RUN/knotd.log" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    say "started knotd (pid $(cat "$PIDFILE")) on 127.0.0.1@$PORT and ::1@$PORT"
+  fi
+  local _
+  for _ in $(seq 50); do
+    if answers; then
+      say "ready: secure, bogus and insecure .vigil.test; anchor $ANCHOR"
+      return 0
+    fi
+    pid_of "$PIDFILE" >/dev/null || die "knotd exited; see $RUN/knotd.log"
+    sleep 0.1
+  done
+  die "knotd does not answer on 127.0.0.1@$PORT; see $RUN/knotd.log"
+}
+
+cmd_stop() {
+  local pid
+  if pid="$(pid_of "$PIDFILE")"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" || true; }
+    say "stopped knotd (pid $pid)"
+  else
+    say "knotd was not running"
+  fi
+  rm -f "$PIDFILE"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(pid_of "$PIDFILE")" && answers; then
+    echo "dns: knotd pid $pid answers on 127.0.0.1@$PORT (anchor $ANCHOR)"
+  elif [ -n "${pid:-}" ]; then
+    echo "dns: knotd pid $pid runs but does not answer on 127.0.0.1@$PORT"
+    return 1
+  else
+    echo "dns: not running"
+    return 1
+  fi
+}
+
+cmd_path() { # print an existing generated file
+  [ -s "$1" ] || die "$1 does not exist yet: run 'serve.sh start'"
+  echo "$1"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  anchor) cmd_path "$ANCHOR" ;;
+  anchor-ds) cmd_path "$ANCHOR_DS" ;;
+  addr) echo "127.0.0.1:$PORT" ;;
+  *) die "usage: serve.sh start|stop|status|anchor|anchor-ds|addr" ;;
+esac
