@@ -24,9 +24,46 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Print the full advice for one result id, e.g. `csp-implemented-with-unsafe-inline`.
     Explain(ExplainArgs),
+    /// DNS facts: A/AAAA, CAA, TLSA/DANE and DNSSEC validation.
+    Dns(DnsArgs),
     /// Probe a TLS endpoint: versions, every accepted suite and the server's order, groups,
     /// certificate verdicts, OCSP stapling, HSTS.
     Tls(TlsArgs),
+}
+
+/// Where DNS questions go and what DNSSEC trusts (shared by `vigil dns` and `vigil scan`).
+#[derive(Debug, Clone, Args)]
+pub struct DnsOptions {
+    /// Ask this resolver (IP:PORT) instead of the system's.
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<std::net::SocketAddr>,
+    /// DNSSEC trust anchor: a file of DS or DNSKEY records (default: the root KSK).
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
+}
+
+impl DnsOptions {
+    pub fn config(&self) -> vigil_dns::DnsConfig {
+        vigil_dns::DnsConfig {
+            resolver: self.resolver,
+            trust_anchor: self.trust_anchor.clone(),
+            ..vigil_dns::DnsConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// A bare host name.
+    pub host: String,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = TlsFormat::Text)]
+    pub format: TlsFormat,
+    /// Port whose served certificate the TLSA records are checked against.
+    #[arg(long, default_value_t = 443)]
+    pub port: u16,
+    #[command(flatten)]
+    pub dns: DnsOptions,
 }
 
 /// Output formats of `vigil tls`.

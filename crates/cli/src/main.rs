@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod dns;
 mod render;
 mod scan;
 mod tls;
@@ -53,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(&output, &[result])
         }
         Command::Tls(a) => tls::run(&a),
+        Command::Dns(a) => dns::run(&a),
         Command::Explain(a) => {
             let text = render::text::explain(&a.result)
                 .or_else(|| tls::explain(&a.result))

@@ -10,3 +10,20 @@ mod scan;
 
 pub use exchange::{Answer, ExchangeLimits, Flight};
 pub use scan::{TlsProbeConfig, retrieve_tls};
+
+/// The certificate chain `host:port` serves to a modern client (one real handshake, any chain
+/// accepted), for checks such as DANE/TLSA that compare it with other data; `None` when no
+/// handshake succeeded within `timeout`.
+pub async fn served_chain(
+    host: &str,
+    port: u16,
+    timeout: std::time::Duration,
+) -> Option<Vec<Vec<u8>>> {
+    let addr = tokio::time::timeout(timeout, tokio::net::lookup_host((host, port)))
+        .await
+        .ok()?
+        .ok()?
+        .next()?;
+    let facts = handshake::real_handshake(addr, host, timeout).await?;
+    (!facts.chain.is_empty()).then_some(facts.chain)
+}
