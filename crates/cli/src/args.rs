@@ -179,9 +179,24 @@ pub struct ScanArgs {
     /// Never colour the text report (colour is used only on a terminal; NO_COLOR is honoured).
     #[arg(long)]
     pub no_color: bool,
-    /// Skip the TLS probes (they never run with `--format observatory`).
+    /// Skip the TLS, IPv6, DNS and software checks (they never run with `--format observatory`).
     #[arg(long)]
     pub no_tls: bool,
+    /// Which Observatory: the current one (`observatory`), or the 2017 one with its 135-point
+    /// scale (`legacy`: X-XSS-Protection, HPKP, contribute.json, crossdomain.xml; no CORP).
+    #[arg(long, value_enum, default_value_t = Scoring::Observatory)]
+    pub scoring: Scoring,
+    #[command(flatten)]
+    pub dns: DnsOptions,
+}
+
+/// The HTTP scoring scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scoring {
+    /// MDN HTTP Observatory (algorithm version 4).
+    Observatory,
+    /// The 2017 Mozilla Observatory (httpobs 0.9.3), 135 points.
+    Legacy,
 }
 
 #[derive(Debug, Args)]
@@ -224,8 +239,14 @@ pub struct ScanPlan {
     pub probe: ProbeConfig,
     pub concurrency: usize,
     pub output: OutputPlan,
-    /// TLS probing configuration; `None` to skip TLS.
+    /// TLS probing configuration; `None` to skip TLS (and with it IPv6, DNS and software).
     pub tls: Option<vigil_tls_probe::TlsProbeConfig>,
+    /// DNS lookups for the full report.
+    pub dns: Option<vigil_dns::DnsConfig>,
+    /// Fediverse facts for the full report.
+    pub fedi: Option<vigil_fedi::FediConfig>,
+    /// Grade with the legacy 135-point Observatory as well.
+    pub legacy: bool,
 }
 
 /// True when the text report should be coloured.
@@ -254,15 +275,25 @@ impl ScanArgs {
             hosts.push(Hostname::parse(h).with_context(|| format!("invalid host {h:?}"))?);
         }
         let trust = TrustStore::system_with(&self.ca_file)?;
-        let mut probe = ProbeConfig::new(trust);
+        let mut probe = ProbeConfig::new(trust.clone());
         probe.http_port = self.http_port;
         probe.https_port = self.https_port;
-        let tls = (!self.no_tls && !matches!(self.format, Format::Observatory | Format::Evidence))
-            .then(vigil_tls_probe::TlsProbeConfig::default);
+        let legacy = self.scoring == Scoring::Legacy;
+        probe.legacy = legacy;
+        let full = !self.no_tls && !matches!(self.format, Format::Observatory | Format::Evidence);
+        let fedi = full.then(|| {
+            let mut f = vigil_fedi::FediConfig::new(trust);
+            f.https_port = self.https_port;
+            f
+        });
+        let tls = full.then(vigil_tls_probe::TlsProbeConfig::default);
         Ok(ScanPlan {
             hosts,
             probe,
             tls,
+            dns: full.then(|| self.dns.config()),
+            fedi,
+            legacy,
             concurrency: usize::from(self.concurrency),
             output: OutputPlan {
                 format: self.format,

@@ -7,6 +7,7 @@ use futures_util::stream::{self, StreamExt};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
 use vigil_ipv6::Ipv6Verdict;
+use vigil_model::fedi::{BranchStatus, FediFacts, VersionVerdict};
 use vigil_model::ipv6::Ipv6Evidence;
 use vigil_model::{HttpEvidence, ObservatoryReport, SiteError, TlsEvidence};
 use vigil_rating::Rating;
@@ -31,6 +32,12 @@ pub struct HostResult {
     pub ipv6: Option<(Ipv6Evidence, Ipv6Verdict)>,
     /// The composite rating, with the full report only.
     pub rating: Option<Rating>,
+    /// DNS facts, with the full report only.
+    pub dns: Option<(vigil_dns::DnsEvidence, vigil_dns::DnsReport)>,
+    /// Fediverse software facts and, for Mastodon, the version verdict.
+    pub software: Option<(FediFacts, Option<VersionVerdict>)>,
+    /// The legacy (2017, 135-point) Observatory report, with `--scoring legacy`.
+    pub legacy: Option<Result<vigil_grade::legacy::LegacyReport, SiteError>>,
 }
 
 /// Checks and grades evidence (pure).
@@ -42,7 +49,20 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
         tls: None,
         ipv6: None,
         rating: None,
+        dns: None,
+        software: None,
+        legacy: None,
     }
+}
+
+/// Software facts and the version verdict for today (pure but for the clock).
+fn software(ev: &vigil_model::fedi::FediEvidence) -> (FediFacts, Option<VersionVerdict>) {
+    let facts = vigil_fedi::facts(ev);
+    let today = time::OffsetDateTime::now_utc().date();
+    let verdict = vigil_fedi::ReleaseData::bundled()
+        .ok()
+        .and_then(|data| vigil_fedi::verdict(&facts, data, today));
+    (facts, verdict)
 }
 
 /// The rating's inputs from what this scan measured (pure).
@@ -69,13 +89,34 @@ pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
             .ok()
             .map(|o| u32::try_from(o.score).unwrap_or(0)),
         tls,
-        software: None,
+        software: r.software.as_ref().and_then(|(_, v)| v.as_ref()).map(|v| {
+            let own: usize = v
+                .advisories_fixed_since
+                .iter()
+                .filter(|a| !a.third_party)
+                .count();
+            vigil_rating::Software {
+                latest_on_branch: v.is_latest_on_branch,
+                branch_supported: !matches!(v.branch_status, BranchStatus::EndOfLife { .. }),
+                missed_advisories: own,
+                missed_dependency_fixes: if own == 0 {
+                    v.security_releases_missed.len()
+                } else {
+                    0
+                },
+            }
+        }),
         ipv6: r.ipv6.as_ref().map(|(_, v)| vigil_rating::Ipv6 {
             aaaa: v.aaaa,
             reachable: v.reachable,
             same_site: v.same_site,
         }),
-        dnssec: None,
+        dnssec: r.dns.as_ref().map(|(_, d)| match d.dnssec {
+            vigil_dns::DnssecStatus::Secure => vigil_rating::Dnssec::Secure,
+            vigil_dns::DnssecStatus::Insecure => vigil_rating::Dnssec::Insecure,
+            vigil_dns::DnssecStatus::Bogus => vigil_rating::Dnssec::Bogus,
+            _ => vigil_rating::Dnssec::Indeterminate,
+        }),
         uptime: None,
     }
 }
@@ -143,10 +184,23 @@ pub async fn scan_all(plan: &ScanPlan) -> Vec<HostResult> {
                 let verdict = vigil_ipv6::verdict(&ev);
                 Some((ev, verdict))
             };
-            let (http, tls, ipv6) = tokio::join!(http, tls, ipv6);
+            let dns = async {
+                let config = plan.dns.as_ref()?;
+                Some(crate::dns::lookup(host.as_str(), plan.probe.https_port, config).await)
+            };
+            let fedi = async {
+                let config = plan.fedi.as_ref()?;
+                Some(vigil_fedi::retrieve_fedi(host.as_str(), config).await)
+            };
+            let (http, tls, ipv6, dns, fedi) = tokio::join!(http, tls, ipv6, dns, fedi);
             let mut result = analyse(http);
+            if plan.legacy {
+                result.legacy = Some(vigil_grade::legacy::legacy_report(&result.evidence));
+            }
             result.tls = tls.map(|ev| analyse_tls(&ev, plan));
             result.ipv6 = ipv6;
+            result.dns = dns;
+            result.software = fedi.map(|ev| software(&ev));
             if result.tls.is_some() {
                 result.rating = Some(vigil_rating::rate(&rating_parts(&result)));
             }

@@ -81,6 +81,12 @@ pub fn value(r: &HostResult) -> Value {
         "error": error,
         "retrieval": retrieval,
         "rating": r.rating,
+        "dns": r.dns.as_ref().map(|(_, d)| d),
+        "software": r.software.as_ref().map(|(f, v)| json!({ "facts": f, "verdict": v })),
+        "legacy": r.legacy.as_ref().map(|l| match l {
+            Ok(rep) => serde_json::to_value(rep).unwrap_or(Value::Null),
+            Err(_) => json!({ "error": "site down" }),
+        }),
         "ipv6": r.ipv6.as_ref().map(|(ev, v)| json!({ "verdict": v, "evidence": ev })),
         "tls": r.tls.as_ref().map(|t| {
             let mut v = serde_json::to_value(&t.report).unwrap_or(Value::Null);

@@ -53,6 +53,44 @@ pub fn value(r: &HostResult) -> Value {
 
 /// Renders one host (pretty when it is the only one, as the reference CLI does).
 pub fn render(r: &HostResult, single: bool) -> String {
+    if let Some(legacy) = &r.legacy {
+        // The legacy CLI's shape: `{"scan": {...}, "tests": {...}}` or `{"error": "site down"}`.
+        let v = match legacy {
+            Ok(rep) => {
+                let tests: serde_json::Map<String, Value> = rep
+                    .tests
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.test.clone(),
+                            serde_json::json!({
+                                "pass": t.pass,
+                                "result": t.result,
+                                "score_modifier": t.score_modifier,
+                            }),
+                        )
+                    })
+                    .collect();
+                serde_json::json!({
+                    "scan": {
+                        "grade": rep.grade,
+                        "score": rep.score,
+                        "tests_failed": rep.tests_failed,
+                        "tests_passed": rep.tests_passed,
+                        "tests_quantity": rep.tests_quantity,
+                    },
+                    "tests": tests,
+                })
+            }
+            Err(_) => serde_json::json!({ "error": "site down" }),
+        };
+        let s = if single {
+            serde_json::to_string_pretty(&v)
+        } else {
+            serde_json::to_string(&v)
+        };
+        return format!("{}\n", s.unwrap_or_default());
+    }
     let v = value(r);
     if single {
         if v.get("error").is_some() {

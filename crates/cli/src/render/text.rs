@@ -141,6 +141,11 @@ pub fn render(r: &HostResult, color: bool) -> String {
                 st.bold(t.test.title()),
                 a.fix
             );
+            let mastodon =
+                r.software.as_ref().and_then(|(f, _)| f.software.as_deref()) == Some("mastodon");
+            if mastodon && let Some(note) = vigil_grade::mastodon::note(t.outcome.result) {
+                let _ = writeln!(out, "      {} {}", st.bold("Mastodon:"), note);
+            }
             let other = vigil_grade::other_servers(a.nginx);
             for (server, snippet) in [
                 ("nginx", a.nginx),
@@ -196,6 +201,37 @@ pub fn render_rating(r: &HostResult, color: bool) -> String {
             st.bad(&format!("capped at {}: {}", c.letter, c.why))
         );
     }
+    if let Some((ev, d)) = &r.dns {
+        out.push_str(
+            &crate::dns::render(&r.evidence.host, ev, d)
+                .replace('\n', "\n  ")
+                .trim_end_matches(' ')
+                .to_string()
+                .replacen("DNS for", "  DNS for", 1),
+        );
+    }
+    if let Some((facts, verdict)) = &r.software {
+        let name = facts.software.as_deref().unwrap_or("unknown software");
+        let version = facts
+            .version
+            .as_ref()
+            .map(|v| v.raw.as_str())
+            .unwrap_or("?");
+        let _ = writeln!(out, "  Software: {name} {version}");
+        if let Some(v) = verdict {
+            let _ = writeln!(out, "    {}", v.summary);
+            for a in v.advisories_fixed_since.iter().take(10) {
+                let _ = writeln!(out, "    - {} fixed in {}", a.id, a.fixed_in);
+            }
+            if v.advisories_fixed_since.len() > 10 {
+                let _ = writeln!(
+                    out,
+                    "    - … and {} more",
+                    v.advisories_fixed_since.len() - 10
+                );
+            }
+        }
+    }
     if let Some((_, v)) = &r.ipv6 {
         let state = if v.same_site {
             "IPv6 works and serves the same site".to_string()
@@ -212,6 +248,37 @@ pub fn render_rating(r: &HostResult, color: bool) -> String {
         }
     }
     out.push('\n');
+    out
+}
+
+/// The legacy (2017) Observatory part, with `--scoring legacy`.
+pub fn render_legacy(r: &HostResult, color: bool) -> String {
+    let st = Style { color };
+    let Some(legacy) = &r.legacy else {
+        return String::new();
+    };
+    let mut out = String::new();
+    match legacy {
+        Err(_) => {
+            let _ = writeln!(out, "{}  legacy Observatory: site down\n", r.evidence.host);
+        }
+        Ok(rep) => {
+            let head = format!(
+                "{}  legacy Observatory (2017, 135 points) grade {}  score {}",
+                r.evidence.host, rep.grade, rep.score
+            );
+            let _ = writeln!(out, "{}", st.bold(&head));
+            for t in &rep.tests {
+                let mark = if t.pass { "✓" } else { "✗" };
+                let _ = writeln!(
+                    out,
+                    "  {mark} {:<32} {:>+4}  {}",
+                    t.test, t.score_modifier, t.result
+                );
+            }
+            out.push('\n');
+        }
+    }
     out
 }
 
