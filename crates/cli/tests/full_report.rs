@@ -1,0 +1,102 @@
+//! The whole instance report on a local Mastodon-like site (conformance case
+//! `920-extra-mastodon-like`: Mastodon 4.3.2 behind nginx, NodeInfo and /api/v2/instance):
+//! HTTP, TLS, IPv6, DNS (against the local knot server) and the software verdict, with the
+//! composite rating on top. Needs the test servers, so it runs with `VIGIL_CONFORMANCE=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+const HOST: &str = "920-extra-mastodon-like.obs.test";
+
+fn script_output(path: &str, arg: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    let out = Command::new("bash").arg(script).arg(arg).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn scan(extra: &[&str]) -> std::process::Output {
+    let resolver = script_output("tests/dns/serve.sh", "addr");
+    let anchor = script_output("tests/dns/serve.sh", "anchor");
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("scan")
+        .args(extra)
+        .args(["--resolver", &resolver, "--trust-anchor", &anchor, HOST])
+        .env(
+            "SSL_CERT_FILE",
+            script_output("tests/conformance/http/serve.sh", "ca"),
+        )
+        .output()
+        .unwrap()
+}
+
+fn enabled() -> bool {
+    let on = std::env::var("VIGIL_CONFORMANCE").as_deref() == Ok("1");
+    if !on {
+        println!("skipped: needs the test servers; run with VIGIL_CONFORMANCE=1");
+    }
+    on
+}
+
+#[test]
+fn json_report_has_every_part() {
+    if !enabled() {
+        return;
+    }
+    let out = scan(&["--format", "json", "--scoring", "legacy"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["observatory"]["score"], 130, "{r}");
+    assert_eq!(r["legacy"]["grade"], "A+");
+    assert_eq!(r["tls"]["certificate"]["trusted"], true);
+    assert_eq!(r["software"]["facts"]["software"], "mastodon");
+    assert_eq!(r["software"]["facts"]["version"]["raw"], "4.3.2");
+    let verdict = &r["software"]["verdict"];
+    assert_eq!(verdict["branch"], "4.3");
+    assert_eq!(verdict["branch_status"]["status"], "end-of-life");
+    assert!(
+        !verdict["advisories_fixed_since"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // knot does not serve this name: no DNSSEC verdict to rate.
+    assert_eq!(r["dns"]["dnssec"], "indeterminate");
+    assert_eq!(r["ipv6"]["verdict"]["aaaa"], false);
+    let rating = &r["rating"];
+    assert_eq!(rating["letter"], "C", "{rating}");
+    let caps: Vec<&str> = rating["caps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["letter"].as_str().unwrap())
+        .collect();
+    assert_eq!(caps, ["C", "C"]);
+    let software = rating["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["part"] == "software")
+        .unwrap();
+    assert_eq!(software["score"], 20);
+}
+
+#[test]
+fn text_report_puts_the_rating_first_and_speaks_to_mastodon_admins() {
+    if !enabled() {
+        return;
+    }
+    let out = scan(&["--no-color"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("Vigil rating C"), "{first}");
+    assert!(text.contains("Software: mastodon 4.3.2"));
+    assert!(text.contains("end of life"));
+    // The CORP fix carries the Mastodon note and all four server snippets.
+    assert!(text.contains("Mastodon: Mastodon does not send Cross-Origin-Resource-Policy"));
+    for server in ["nginx ", "Apache ", "Caddy ", "HAProxy "] {
+        assert!(text.contains(server), "{server}");
+    }
+    assert!(text.contains("SSL Labs-style grade"));
+}
