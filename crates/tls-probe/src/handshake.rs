@@ -73,9 +73,9 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
-/// A client configuration that accepts any certificate (recorded nowhere): for fetches whose
-/// point is the HTTP answer, not the certificate.
-pub fn accept_any_config(alpn: Vec<Vec<u8>>) -> Option<rustls::ClientConfig> {
+/// A client configuration whose verifier records the chain and staple it is shown and accepts
+/// them; the verdicts are computed later from the evidence.
+fn recording_config(alpn: Vec<Vec<u8>>) -> Option<(rustls::ClientConfig, Arc<Recorder>)> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let recorder = Arc::new(Recorder {
         seen: Mutex::new((Vec::new(), Vec::new())),
@@ -87,10 +87,16 @@ pub fn accept_any_config(alpn: Vec<Vec<u8>>) -> Option<rustls::ClientConfig> {
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .ok()?
         .dangerous()
-        .with_custom_certificate_verifier(recorder)
+        .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
     config.alpn_protocols = alpn;
-    Some(config)
+    Some((config, recorder))
+}
+
+/// A client configuration that accepts any certificate: for fetches whose point is the HTTP
+/// answer, not the certificate.
+pub fn accept_any_config(alpn: Vec<Vec<u8>>) -> Option<rustls::ClientConfig> {
+    recording_config(alpn).map(|(config, _)| config)
 }
 
 /// Largest HTTP response head read for the HSTS header.
@@ -131,20 +137,7 @@ async fn second_handshake(
 }
 
 async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let recorder = Arc::new(Recorder {
-        seen: Mutex::new((Vec::new(), Vec::new())),
-        schemes: provider
-            .signature_verification_algorithms
-            .supported_schemes(),
-    });
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .ok()?
-        .dangerous()
-        .with_custom_certificate_verifier(recorder.clone())
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let (config, recorder) = recording_config(vec![b"http/1.1".to_vec()])?;
     let name = ServerName::try_from(host.to_string()).ok()?;
     let tcp = TcpStream::connect(addr).await.ok()?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
