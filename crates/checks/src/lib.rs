@@ -10,6 +10,7 @@ pub mod cookies;
 pub mod corp;
 pub mod cors;
 pub mod csp;
+pub mod guidance;
 pub mod headers;
 pub mod hsts;
 pub mod legacy;

@@ -82,6 +82,7 @@ fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Resu
             Format::Text => {
                 render::text::render_rating(r, output.color)
                     + &render::text::render(r, output.color)
+                    + &render::text::render_guidance(r, output.color)
                     + &render::text::render_legacy(r, output.color)
                     + &render::text::render_tls(r, output.color)
             }

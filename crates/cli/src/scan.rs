@@ -36,6 +36,8 @@ pub struct HostResult {
     pub dns: Option<(vigil_dns::DnsEvidence, vigil_dns::DnsReport)>,
     /// Fediverse software facts and, for Mastodon, the version verdict.
     pub software: Option<(FediFacts, Option<VersionVerdict>)>,
+    /// Newer guidance beside the score (Permissions-Policy, COOP, COEP, security.txt).
+    pub guidance: Option<Vec<vigil_checks::guidance::GuidanceItem>>,
     /// The legacy (2017, 135-point) Observatory report, with `--scoring legacy`.
     pub legacy: Option<Result<vigil_grade::legacy::LegacyReport, SiteError>>,
 }
@@ -51,7 +53,42 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
         rating: None,
         dns: None,
         software: None,
+        guidance: None,
         legacy: None,
+    }
+}
+
+/// What `/.well-known/security.txt` answers over https (first address of the host).
+async fn security_txt(host: &str, port: u16) -> vigil_checks::guidance::SecurityTxt {
+    let none = vigil_checks::guidance::SecurityTxt {
+        status: None,
+        content_type: None,
+    };
+    let Ok(Ok(mut addrs)) = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    else {
+        return none;
+    };
+    let Some(addr) = addrs.next() else {
+        return none;
+    };
+    match vigil_tls_probe::head::get_head_of(
+        addr,
+        host,
+        "/.well-known/security.txt",
+        true,
+        std::time::Duration::from_secs(8),
+    )
+    .await
+    {
+        Ok(head) => vigil_checks::guidance::SecurityTxt {
+            status: Some(head.status),
+            content_type: head.header("content-type").map(str::to_string),
+        },
+        Err(_) => none,
     }
 }
 
@@ -195,7 +232,11 @@ pub async fn scan_all(plan: &ScanPlan) -> Vec<HostResult> {
                 let config = plan.fedi.as_ref()?;
                 Some(vigil_fedi::retrieve_fedi(host.as_str(), config).await)
             };
-            let (http, tls, ipv6, dns, fedi) = tokio::join!(http, tls, ipv6, dns, fedi);
+            let txt = async {
+                plan.tls.as_ref()?;
+                Some(security_txt(host.as_str(), plan.probe.https_port).await)
+            };
+            let (http, tls, ipv6, dns, fedi, txt) = tokio::join!(http, tls, ipv6, dns, fedi, txt);
             let mut result = analyse(http);
             if plan.legacy {
                 result.legacy = Some(vigil_grade::legacy::legacy_report(&result.evidence));
@@ -204,6 +245,12 @@ pub async fn scan_all(plan: &ScanPlan) -> Vec<HostResult> {
             result.ipv6 = ipv6;
             result.dns = dns;
             result.software = fedi.map(|ev| software(&ev));
+            if let Some(txt) = txt {
+                result.guidance = Some(vigil_checks::guidance::guidance(
+                    &result.evidence,
+                    Some(&txt),
+                ));
+            }
             if result.tls.is_some() {
                 result.rating = Some(vigil_rating::rate(&rating_parts(&result)));
             }

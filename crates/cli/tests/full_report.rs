@@ -64,6 +64,12 @@ fn json_report_has_every_part() {
     // knot does not serve this name: no DNSSEC verdict to rate.
     assert_eq!(r["dns"]["dnssec"], "indeterminate");
     assert_eq!(r["ipv6"]["verdict"]["aaaa"], false);
+    // Newer guidance: security.txt is published, the isolation headers are not.
+    let guidance = r["guidance"].as_array().unwrap();
+    let item = |id: &str| guidance.iter().find(|g| g["id"] == id).unwrap().clone();
+    assert_eq!(item("security-txt")["ok"], true);
+    assert_eq!(item("security-txt")["value"], "200");
+    assert_eq!(item("cross-origin-opener-policy")["ok"], false);
     let rating = &r["rating"];
     assert_eq!(rating["letter"], "C", "{rating}");
     let caps: Vec<&str> = rating["caps"]

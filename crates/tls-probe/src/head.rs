@@ -46,9 +46,13 @@ pub fn parse_head(bytes: &[u8]) -> Option<Head> {
     Some(Head { status, headers })
 }
 
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, host: &str) -> Result<Head, String> {
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut s: S,
+    host: &str,
+    path: &str,
+) -> Result<Head, String> {
     let request = format!(
-        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: vigil\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: vigil\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     s.write_all(request.as_bytes())
         .await
@@ -72,12 +76,23 @@ pub async fn get_head(
     tls: bool,
     timeout: Duration,
 ) -> Result<Head, String> {
+    get_head_of(addr, host, "/", tls, timeout).await
+}
+
+/// `GET path` (an absolute path such as `/.well-known/security.txt`), otherwise as [`get_head`].
+pub async fn get_head_of(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    tls: bool,
+    timeout: Duration,
+) -> Result<Head, String> {
     let work = async {
         let tcp = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("connect {addr}: {e}"))?;
         if !tls {
-            return exchange(tcp, host).await;
+            return exchange(tcp, host, path).await;
         }
         let config = crate::handshake::accept_any_config(vec![b"http/1.1".to_vec()])
             .ok_or_else(|| "no TLS configuration".to_string())?;
@@ -87,7 +102,7 @@ pub async fn get_head(
             .connect(name, tcp)
             .await
             .map_err(|e| format!("TLS with {addr}: {e}"))?;
-        exchange(stream, host).await
+        exchange(stream, host, path).await
     };
     tokio::time::timeout(timeout, work)
         .await

@@ -82,6 +82,7 @@ pub fn value(r: &HostResult) -> Value {
         "retrieval": retrieval,
         "rating": r.rating,
         "dns": r.dns.as_ref().map(|(_, d)| d),
+        "guidance": r.guidance,
         "software": r.software.as_ref().map(|(f, v)| json!({ "facts": f, "verdict": v })),
         "legacy": r.legacy.as_ref().map(|l| match l {
             Ok(rep) => serde_json::to_value(rep).unwrap_or(Value::Null),

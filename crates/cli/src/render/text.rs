@@ -251,6 +251,30 @@ pub fn render_rating(r: &HostResult, color: bool) -> String {
     out
 }
 
+/// Newer guidance the Observatory score ignores.
+pub fn render_guidance(r: &HostResult, color: bool) -> String {
+    let st = Style { color };
+    let Some(items) = &r.guidance else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {}",
+        st.bold("Newer guidance (not in the Observatory score)")
+    );
+    for i in items {
+        let mark = if i.ok { "✓" } else { "·" };
+        let value = i.value.as_deref().unwrap_or("absent");
+        let _ = writeln!(out, "  {mark} {:<30} {value}", i.id);
+        if !i.ok {
+            let _ = writeln!(out, "      {}", st.dim(i.advice));
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// The legacy (2017) Observatory part, with `--scoring legacy`.
 pub fn render_legacy(r: &HostResult, color: bool) -> String {
     let st = Style { color };
