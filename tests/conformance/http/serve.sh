@@ -179,6 +179,14 @@ case_hosts() {
 write_hosts() { # reads "NAME HOST EXTRA..." lines on stdin
   local want have tmp
   want="$(awk '{for (i = 2; i <= NF; i++) if (!seen[$i]++) print "127.0.0.1 " $i " '"$MARK"'"}')"
+  # Cases whose site also listens on [::1] get an IPv6 line too (the IPv6 check needs an AAAA).
+  local d v6host
+  for d in "$CASES"/*/; do
+    [ -n "$want" ] || break # purging: no lines at all
+    grep -q 'listen \[::1\]' "$d/site.conf" 2>/dev/null || continue
+    v6host="$(tr -d '\n' <"$d/case.json" | sed -n 's/.*"host": *"\([^"]*\)".*/\1/p')"
+    [ -n "$v6host" ] && want="$want"$'\n'"::1 $v6host $MARK"
+  done
   have="$(grep -F -- "$MARK" /etc/hosts || true)"
   [ "$want" = "$have" ] && return 0
   tmp="$(mktemp)"
