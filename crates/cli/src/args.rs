@@ -160,7 +160,8 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Exit with status 3 when a grade is below this one (for CI gates), e.g. `B`.
+    /// Exit with status 3 when a grade is below this one (for CI gates), e.g. `B`: the composite
+    /// rating when TLS and the rest ran, else the Observatory grade.
     #[arg(long, value_name = "GRADE", value_parser = parse_grade)]
     pub min_grade: Option<Grade>,
     /// Also trust the CA certificates in this PEM file (repeatable). System roots are always

@@ -96,9 +96,18 @@ fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Resu
     let site_error = results.iter().any(|r| r.outcome.is_err());
     let below = output.min_grade.is_some_and(|floor| {
         results.iter().any(|r| {
-            r.outcome
+            // The composite rating when the full report ran, else the Observatory grade.
+            match r
+                .rating
                 .as_ref()
-                .is_ok_and(|rep| !rep.grade.at_least(floor))
+                .and_then(|rt| vigil_model::Grade::parse(rt.letter))
+            {
+                Some(letter) => !letter.at_least(floor),
+                None => r
+                    .outcome
+                    .as_ref()
+                    .is_ok_and(|rep| !rep.grade.at_least(floor)),
+            }
         })
     });
     Ok(if site_error {

@@ -119,3 +119,23 @@ fn text_report_puts_the_rating_first_and_speaks_to_mastodon_admins() {
     }
     assert!(text.contains("SSL Labs-style grade"));
 }
+
+#[test]
+fn min_grade_gates_on_the_composite_rating() {
+    if !enabled() {
+        return;
+    }
+    // Observatory A+, but the composite is C: a B floor fails with exit 3, a C floor passes.
+    assert_eq!(
+        scan(&["--format", "json", "--min-grade", "B"])
+            .status
+            .code(),
+        Some(3)
+    );
+    assert_eq!(
+        scan(&["--format", "json", "--min-grade", "C"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
