@@ -371,6 +371,18 @@ pub fn render_text(r: &TlsReport, color: bool) -> String {
     );
     let _ = writeln!(
         out,
+        "  ROBOT                  {}",
+        r.robot
+            .map_or("not applicable (no static RSA)".to_string(), |v| {
+                if v {
+                    "VULNERABLE (padding oracle)".to_string()
+                } else {
+                    "not vulnerable".to_string()
+                }
+            })
+    );
+    let _ = writeln!(
+        out,
         "  ALPN                   {}",
         r.alpn.as_deref().unwrap_or("-")
     );

@@ -159,3 +159,26 @@ fn scan_json_has_a_tls_section() {
     let obs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(obs.get("tls").is_none());
 }
+
+/// Heartbleed and ROBOT against real servers: OpenSSL 3 (static RSA in case 06) answers every
+/// broken padding alike, and a TLS 1.3-only server has no static RSA to test.
+#[test]
+fn robot_and_heartbleed_on_real_servers() {
+    if !conformance_on() {
+        return;
+    }
+    let ca = ca_file("tls");
+    let run = |target: &str| -> serde_json::Value {
+        let out = Command::new(vigil())
+            .args(["tls", "--format", "json", target])
+            .env("SSL_CERT_FILE", &ca)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let static_rsa = run("tls-oracle.test:8448");
+    assert_eq!(static_rsa["robot"], false, "{}", static_rsa["robot"]);
+    let modern = run("tls-oracle.test:8443");
+    assert!(modern["robot"].is_null());
+    assert!(modern["heartbleed"].is_null());
+}

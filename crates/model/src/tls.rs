@@ -49,6 +49,10 @@ pub struct TlsEvidence {
     /// request with more than it was sent; `None` when it does not offer heartbeats at all.
     #[serde(default)]
     pub heartbleed: Option<bool>,
+    /// ROBOT: `Some(true)` when five static-RSA handshakes with differently broken premaster
+    /// padding got different answers (a Bleichenbacher oracle); `None` without static RSA.
+    #[serde(default)]
+    pub robot: Option<bool>,
     /// Connections opened.
     pub probes: u32,
     pub elapsed_ms: u64,

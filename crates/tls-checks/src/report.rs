@@ -96,6 +96,7 @@ pub struct TlsReport {
     pub fallback_scsv: Option<bool>,
     pub session_resumption: Option<bool>,
     pub heartbleed: Option<bool>,
+    pub robot: Option<bool>,
     pub probes: u32,
     pub elapsed_ms: u64,
 }
@@ -253,6 +254,7 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
         fallback_scsv: ev.fallback_scsv,
         session_resumption: ev.session_resumption,
         heartbleed: ev.heartbleed,
+        robot: ev.robot,
         probes: ev.probes,
         elapsed_ms: ev.elapsed_ms,
     }

@@ -52,6 +52,7 @@ pub struct Facts {
     pub compression: Option<bool>,
     pub fallback_scsv: Option<bool>,
     pub heartbleed: Option<bool>,
+    pub robot: Option<bool>,
     pub server_order_tls12: Option<bool>,
     pub probed: bool,
 }
@@ -137,6 +138,7 @@ impl Facts {
             compression: r.compression,
             fallback_scsv: r.fallback_scsv,
             heartbleed: r.heartbleed,
+            robot: r.robot,
             server_order_tls12: p.tls1_2.server_order,
             probed: r.protocols.tls1_3.supported
                 || r.protocols.tls1_2.supported

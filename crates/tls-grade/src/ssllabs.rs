@@ -217,6 +217,15 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
             Fix::UpgradeTlsLibrary,
         );
     }
+    if f.robot == Some(true) {
+        apply(
+            &mut findings,
+            "F",
+            "robot",
+            "The server's answers reveal whether RSA padding was valid (ROBOT, a Bleichenbacher oracle).".into(),
+            Fix::IntermediateCiphers,
+        );
+    }
     if f.md5_signature {
         apply(
             &mut findings,
@@ -431,7 +440,6 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         cipher_score,
         findings,
         not_tested: vec![
-            "ROBOT",
             "OpenSSL CCS injection",
             "Ticketbleed",
             "DROWN",

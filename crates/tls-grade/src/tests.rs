@@ -52,6 +52,7 @@ fn baseline() -> Facts {
         compression: Some(false),
         fallback_scsv: Some(true),
         heartbleed: None,
+        robot: None,
         server_order_tls12: Some(false),
         probed: true,
     }
@@ -321,4 +322,15 @@ fn fix_ids_round_trip_and_match_serde() {
         "disable-legacy-protocols"
     );
     assert_eq!(crate::Fix::EnableTls13.id(), "enable-tls13");
+}
+
+#[test]
+fn robot_caps_f() {
+    let mut f = baseline();
+    f.robot = Some(false);
+    assert_eq!(ssllabs::grade(&f).grade, "A+");
+    f.robot = Some(true);
+    let s = ssllabs::grade(&f);
+    assert_eq!(s.grade, "F");
+    assert!(ids(&s).contains(&"robot"));
 }

@@ -6,6 +6,7 @@ mod exchange;
 mod handshake;
 pub mod head;
 mod heartbleed;
+mod robot;
 mod scan;
 
 pub use exchange::{Answer, ExchangeLimits, Flight};

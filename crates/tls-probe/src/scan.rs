@@ -386,6 +386,7 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         fallback_scsv: None,
         session_resumption: None,
         heartbleed: None,
+        robot: None,
         probes: 0,
         elapsed_ms: 0,
     };
@@ -525,8 +526,31 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
         }
     };
     let extras = extras(p, &legacy_versions, &legacy, !tls13.0.is_empty());
-    let (orders, order13, groups12, groups13, dh, extras) =
-        tokio::join!(orders, order13, groups12, groups13, dh, extras);
+    // ROBOT needs static-RSA key exchange; it is tried with TLS 1.2 when offered there.
+    let rsa12: Vec<CipherSuite> = legacy_versions
+        .iter()
+        .zip(&legacy)
+        .find(|(v, _)| **v == ProtocolVersion::TLS1_2)
+        .map(|(_, f)| {
+            f.accepted
+                .iter()
+                .copied()
+                .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Rsa))
+                .collect()
+        })
+        .unwrap_or_default();
+    let robot = async {
+        if rsa12.is_empty() {
+            return None;
+        }
+        let hello = p.legacy_hello(ProtocolVersion::TLS1_2, &rsa12).to_records();
+        let _permit = p.gate.acquire().await;
+        p.probes.fetch_add(5, Ordering::Relaxed);
+        crate::robot::test(p.addr, &hello, p.limits).await
+    };
+    let (orders, order13, groups12, groups13, dh, extras, robot) =
+        tokio::join!(orders, order13, groups12, groups13, dh, extras, robot);
+    ev.robot = robot;
 
     for ((&v, found), order) in legacy_versions.iter().zip(&legacy).zip(orders) {
         ev.versions.push(VersionEvidence {

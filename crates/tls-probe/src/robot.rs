@@ -1,0 +1,207 @@
+//! The ROBOT test (Return Of Bleichenbacher's Oracle Threat), done safely: five static-RSA
+//! handshakes whose encrypted premaster secrets are padded correctly or broken in four
+//! different ways, each followed by ChangeCipherSpec and a garbage Finished. A patched server
+//! answers all five the same way (it substitutes a random secret for a bad one); a server
+//! whose answer depends on the padding is an oracle. No secret is ever recovered: the test
+//! only compares five answers.
+
+use crate::exchange::ExchangeLimits;
+use num_bigint::BigUint;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use vigil_tls_wire::record::{HandshakeJoiner, RecordReader, content};
+use vigil_tls_wire::server::{handshake, parse_certificate_list};
+use x509_parser::prelude::FromDer;
+
+/// How long to wait for the server's answer to the broken Finished.
+const ANSWER_WAIT: Duration = Duration::from_millis(1500);
+
+/// The five premaster encodings: correct, then four kinds of broken padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Correct,
+    WrongFirstBytes,
+    ZeroInPadding,
+    NoSeparator,
+    WrongVersion,
+}
+
+const VARIANTS: [Variant; 5] = [
+    Variant::Correct,
+    Variant::WrongFirstBytes,
+    Variant::ZeroInPadding,
+    Variant::NoSeparator,
+    Variant::WrongVersion,
+];
+
+/// The PKCS#1 v1.5 block (before encryption) of `k` bytes for a variant; `None` when the
+/// modulus is too small to hold a premaster secret.
+pub fn padded_block(k: usize, variant: Variant, seed: u8) -> Option<Vec<u8>> {
+    let pms_len = 48;
+    if k < pms_len + 11 {
+        return None;
+    }
+    let pad_len = k - 3 - pms_len;
+    let mut block = Vec::with_capacity(k);
+    block.extend_from_slice(&[0x00, 0x02]);
+    block.extend((0..pad_len).map(|i| 1 + ((i as u8).wrapping_mul(31).wrapping_add(seed)) % 255));
+    block.push(0x00);
+    block.extend_from_slice(&[0x03, 0x03]);
+    block.extend((0..pms_len - 2).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed)));
+    match variant {
+        Variant::Correct => {}
+        Variant::WrongFirstBytes => {
+            block[0] = 0x41;
+            block[1] = 0x17;
+        }
+        Variant::ZeroInPadding => block[11] = 0x00,
+        Variant::NoSeparator => block[2 + pad_len] = 0x07,
+        Variant::WrongVersion => {
+            block[3 + pad_len] = 0x02;
+            block[4 + pad_len] = 0x02;
+        }
+    }
+    Some(block)
+}
+
+/// Textbook RSA: block^e mod n, left-padded to the modulus length.
+fn encrypt(block: &[u8], n: &BigUint, e: &BigUint, k: usize) -> Vec<u8> {
+    let c = BigUint::from_bytes_be(block).modpow(e, n).to_bytes_be();
+    let mut out = vec![0u8; k.saturating_sub(c.len())];
+    out.extend_from_slice(&c);
+    out
+}
+
+/// The RSA public key (modulus, exponent) of a DER certificate.
+fn rsa_key(der: &[u8]) -> Option<(BigUint, BigUint)> {
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        x509_parser::public_key::PublicKey::RSA(k) => Some((
+            BigUint::from_bytes_be(k.modulus),
+            BigUint::from_bytes_be(k.exponent),
+        )),
+        _ => None,
+    }
+}
+
+/// Runs the test with a TLS 1.2 ClientHello offering only static-RSA suites. `None` when no
+/// RSA certificate could be read; `Some(true)` when the answers differ (an oracle).
+pub async fn test(addr: SocketAddr, hello: &[u8], limits: ExchangeLimits) -> Option<bool> {
+    let runs = VARIANTS.iter().map(|&v| one(addr, hello, v, limits));
+    let answers = futures_util::future::join_all(runs).await;
+    let answers: Vec<String> = answers.into_iter().collect::<Option<Vec<_>>>()?;
+    Some(answers.iter().any(|a| *a != answers[0]))
+}
+
+/// One handshake; the answer to the broken Finished as a short signature (`alert 20`,
+/// `closed`, `silent`), or `None` when the handshake did not get as far as the key exchange.
+async fn one(
+    addr: SocketAddr,
+    hello: &[u8],
+    variant: Variant,
+    limits: ExchangeLimits,
+) -> Option<String> {
+    let work = async {
+        let mut s = TcpStream::connect(addr).await.ok()?;
+        s.write_all(hello).await.ok()?;
+        let chain = read_flight(&mut s, limits.max_bytes).await?;
+        let (n, e) = rsa_key(chain.first()?)?;
+        let k = n.to_bytes_be().len();
+        let block = padded_block(k, variant, 0x5a)?;
+        let enc = encrypt(&block, &n, &e, k);
+        let mut cke_body = (enc.len() as u16).to_be_bytes().to_vec();
+        cke_body.extend_from_slice(&enc);
+        let mut msg = vec![16u8];
+        let len = cke_body.len();
+        msg.extend_from_slice(&[(len >> 16) as u8, (len >> 8) as u8, len as u8]);
+        msg.extend_from_slice(&cke_body);
+        let mut out = vec![content::HANDSHAKE, 3, 3];
+        out.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        out.extend_from_slice(&msg);
+        out.extend_from_slice(&[content::CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1]);
+        // A Finished that cannot decrypt: 64 bytes of noise.
+        out.extend_from_slice(&[content::HANDSHAKE, 3, 3, 0, 64]);
+        out.extend((0..64u8).map(|i| i.wrapping_mul(13)));
+        s.write_all(&out).await.ok()?;
+        let mut buf = [0u8; 7];
+        Some(
+            match tokio::time::timeout(ANSWER_WAIT, s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => "closed".to_string(),
+                Ok(Ok(n)) if n >= 7 && buf[0] == content::ALERT => format!("alert {}", buf[6]),
+                Ok(Ok(_)) => format!("record {}", buf[0]),
+                Err(_) => "silent".to_string(),
+            },
+        )
+    };
+    tokio::time::timeout(limits.timeout + ANSWER_WAIT, work)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Reads the server's flight up to ServerHelloDone and returns its certificate chain.
+async fn read_flight(s: &mut TcpStream, max_bytes: usize) -> Option<Vec<Vec<u8>>> {
+    let mut records = RecordReader::new();
+    let mut messages = HandshakeJoiner::new();
+    let mut chain = None;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut total = 0;
+    loop {
+        let n = s.read(&mut buf).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        total += n;
+        if total > max_bytes {
+            return None;
+        }
+        records.push(buf.get(..n)?);
+        while let Some(record) = records.next_record().ok()? {
+            if record.content_type != content::HANDSHAKE {
+                return None;
+            }
+            messages.push(&record.payload);
+            while let Some((kind, body)) = messages.next_message().ok()? {
+                match kind {
+                    handshake::CERTIFICATE => chain = parse_certificate_list(&body).ok(),
+                    handshake::SERVER_HELLO_DONE => return chain,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_five_blocks_differ_exactly_where_they_should() {
+        let k = 256;
+        let good = padded_block(k, Variant::Correct, 1).unwrap();
+        assert_eq!(good.len(), k);
+        assert_eq!(&good[..2], &[0, 2]);
+        assert!(
+            good[2..k - 49].iter().all(|&b| b != 0),
+            "padding has no zero byte"
+        );
+        assert_eq!(good[k - 49], 0);
+        assert_eq!(&good[k - 48..k - 46], &[3, 3]);
+        for v in &VARIANTS[1..] {
+            let bad = padded_block(k, *v, 1).unwrap();
+            assert_eq!(bad.len(), k);
+            assert_ne!(bad, good, "{v:?}");
+        }
+        assert_eq!(padded_block(40, Variant::Correct, 1), None);
+    }
+
+    #[test]
+    fn encryption_is_modular_exponentiation() {
+        let n = BigUint::from(3233u32); // 61 * 53
+        let e = BigUint::from(17u32);
+        assert_eq!(encrypt(&[65], &n, &e, 2), vec![0x0a, 0xe6]); // 65^17 mod 3233 = 2790
+    }
+}
