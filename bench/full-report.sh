@@ -16,7 +16,7 @@ import os, statistics, subprocess, time
 
 vigil, resolver, anchor = os.environ["VIGIL"], os.environ["RESOLVER"], os.environ["ANCHOR"]
 reps = int(os.environ["REPS"])
-host = "920-extra-mastodon-like.obs.test"
+host = "mastodon.secure.vigil.test"
 
 def run(args):
     t0 = time.perf_counter()
@@ -26,8 +26,8 @@ def run(args):
 
 cases = [
     ("Observatory only (--format observatory)", [vigil, "scan", "--format", "observatory", host]),
-    ("full report (HTTP, TLS, IPv6, DNS, software, rating)", [vigil, "scan", "--format", "json", "--resolver", resolver, host]),
-    ("full report + --scoring legacy", [vigil, "scan", "--format", "json", "--scoring", "legacy", "--resolver", resolver, host]),
+    ("full report (HTTP, TLS, IPv6, DNS, software, rating)", [vigil, "scan", "--format", "json", "--resolver", resolver, "--trust-anchor", anchor, host]),
+    ("full report + --scoring legacy", [vigil, "scan", "--format", "json", "--scoring", "legacy", "--resolver", resolver, "--trust-anchor", anchor, host]),
     ("vigil dns (DNSSEC-validated, signed zone)", [vigil, "dns", "--format", "json", "--resolver", resolver, "--trust-anchor", anchor, "secure.vigil.test"]),
 ]
 print(f"{'what':<56} {'median ms':>9} {'min':>6} {'max':>6} {'peak RSS MiB':>13}")

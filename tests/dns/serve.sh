@@ -145,6 +145,8 @@ leaf_records() {
 @        IN CAA   0 iodef "mailto:security@$1"
 _443._tcp IN TLSA 3 1 1 $TLSA_DIGEST
 www      IN A     127.0.0.1
+mastodon IN A     127.0.0.1
+mastodon IN AAAA  ::1
 EOF
 }
 

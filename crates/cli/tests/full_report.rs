@@ -1,5 +1,6 @@
 //! The whole instance report on a local Mastodon-like site (conformance case
-//! `920-extra-mastodon-like`: Mastodon 4.3.2 behind nginx, NodeInfo and /api/v2/instance):
+//! `920-extra-mastodon-like`, served as `mastodon.secure.vigil.test`: Mastodon 4.3.2 behind
+//! nginx, NodeInfo and /api/v2/instance, its name in the signed local zone):
 //! HTTP, TLS, IPv6 (the site listens on 127.0.0.1 and ::1), DNS (against the local knot server) and the software verdict, with the
 //! composite rating on top. Needs the test servers, so it runs with `VIGIL_CONFORMANCE=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -7,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-const HOST: &str = "920-extra-mastodon-like.obs.test";
+const HOST: &str = "mastodon.secure.vigil.test";
 
 fn script_output(path: &str, arg: &str) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -61,8 +62,11 @@ fn json_report_has_every_part() {
             .unwrap()
             .is_empty()
     );
-    // knot does not serve this name: no DNSSEC verdict to rate.
-    assert_eq!(r["dns"]["dnssec"], "indeterminate");
+    // The name lives in the signed test zone (tests/dns/serve.sh), validated from its anchor.
+    assert_eq!(r["dns"]["dnssec"], "secure", "{}", r["dns"]);
+    assert_eq!(r["dns"]["a"][0], "127.0.0.1");
+    assert_eq!(r["dns"]["aaaa"][0], "::1");
+    assert_eq!(r["dns"]["caa"]["issuers"][0], "letsencrypt.org");
     // The site also listens on ::1 (serve.sh adds the AAAA line): IPv6 works, same site.
     let v6 = &r["ipv6"]["verdict"];
     assert_eq!(
@@ -99,6 +103,13 @@ fn json_report_has_every_part() {
         .find(|p| p["part"] == "ipv6")
         .unwrap();
     assert_eq!(ipv6["score"], 100);
+    let dnssec = rating["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["part"] == "dnssec")
+        .unwrap();
+    assert_eq!(dnssec["score"], 100);
 }
 
 #[test]

@@ -116,6 +116,7 @@ DNS.1 = *.obs.test
 DNS.2 = obs.test
 DNS.3 = *.obs-oracle.dev
 DNS.4 = obs-oracle.dev
+DNS.5 = *.secure.vigil.test
 EOF
 }
 
@@ -124,6 +125,9 @@ make_pki() {
   for f in $CERT_FILES; do
     if [ ! -s "$CERTS/$f.pem" ] || [ ! -s "$CERTS/$f.key" ]; then complete=0; fi
   done
+  # The names the server certificate covers; a PKI made for other names is made again.
+  local names="obs.test obs-oracle.dev secure.vigil.test"
+  [ "$(cat "$CERTS/names" 2>/dev/null)" = "$names" ] || complete=0
   [ "$complete" = 1 ] && return 0
   local w="$STATE/certs.new"
   rm -rf "$w" && mkdir -p "$w/db" && : >"$w/db/index.txt" && echo 01 >"$w/db/serial"
@@ -154,6 +158,7 @@ make_pki() {
     issue expired obs.test ca leaf_ext -startdate 20200101000000Z -enddate 20210101000000Z
     rm -f ./*.csr openssl.log
     chmod 644 ./*.pem
+    echo "$names" >names
   )
   rm -rf "$CERTS" && mv "$w" "$CERTS" && chmod 755 "$CERTS"
   say "created the test PKI in $CERTS"
