@@ -1,7 +1,8 @@
 //! One bounded HTTPS GET on a fresh connection: DNS, connect, TLS, head and body share one
 //! deadline, the head and body are capped, and every failure maps to a [`FediErrorKind`].
 //!
-//! It follows `vigil-probe`'s client (hyper http1 over rustls, `Connection: close`) but is
+//! It shares `vigil-probe`'s connection set-up and error classification (hyper http1 over
+//! rustls, `Connection: close`) but is
 //! simpler: https only, certificates always verified, no content coding asked for (so bodies
 //! arrive as identity), and a body over the cap is an error rather than truncated, because a
 //! cut JSON document is useless. Redirects are the caller's business.
@@ -75,75 +76,31 @@ fn bare_host(url: &Url) -> Result<String, Failure> {
         .ok_or_else(|| fail(FediErrorKind::RejectedUrl, "URL without host"))
 }
 
-async fn connect(url: &Url) -> Result<TcpStream, Failure> {
-    let host = bare_host(url)?;
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| {
-            fail(
-                FediErrorKind::DnsError,
-                format!("cannot resolve {host}: {e}"),
-            )
-        })?
-        .collect();
-    if addrs.is_empty() {
-        return Err(fail(
-            FediErrorKind::DnsError,
-            format!("{host} has no address"),
-        ));
-    }
-    let mut last = fail(FediErrorKind::Refused, "no address answered");
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last = fail(
-                    FediErrorKind::Refused,
-                    format!("{addr}: connection refused"),
-                );
-            }
-            Err(e) => last = fail(FediErrorKind::Closed, format!("{addr}: {e}")),
-        }
-    }
-    Err(last)
+/// The shared client's failure, in the fediverse error kinds.
+fn from_probe(e: vigil_probe::FetchError) -> Failure {
+    use vigil_model::evidence::ProbeStatus as S;
+    let kind = match e.status {
+        S::DnsError => FediErrorKind::DnsError,
+        S::Refused => FediErrorKind::Refused,
+        S::Timeout => FediErrorKind::Timeout,
+        S::TlsError => FediErrorKind::TlsError,
+        S::CertificateError => FediErrorKind::CertificateError,
+        S::ProtocolError => FediErrorKind::ProtocolError,
+        _ => FediErrorKind::Closed,
+    };
+    fail(kind, e.detail)
 }
 
-fn classify_tls(e: &std::io::Error) -> Failure {
-    if let Some(rustls::Error::InvalidCertificate(c)) =
-        e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-    {
-        return fail(
-            FediErrorKind::CertificateError,
-            format!("certificate rejected: {c:?}"),
-        );
-    }
-    match e.kind() {
-        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => fail(
-            FediErrorKind::Closed,
-            format!("connection closed during TLS handshake: {e}"),
-        ),
-        _ => fail(
-            FediErrorKind::TlsError,
-            format!("TLS handshake failed: {e}"),
-        ),
-    }
+async fn connect(url: &Url) -> Result<TcpStream, Failure> {
+    vigil_probe::connect(url).await.map_err(from_probe)
+}
+
+fn classify_tls(e: std::io::Error) -> Failure {
+    from_probe(vigil_probe::classify_tls(e))
 }
 
 fn classify_hyper(e: &hyper::Error) -> Failure {
-    if e.is_parse() || e.is_parse_status() {
-        fail(
-            FediErrorKind::ProtocolError,
-            format!("not a valid HTTP response: {e}"),
-        )
-    } else if e.is_timeout() {
-        fail(FediErrorKind::Timeout, "timed out")
-    } else {
-        fail(FediErrorKind::Closed, format!("connection failed: {e}"))
-    }
+    from_probe(vigil_probe::classify_hyper(e))
 }
 
 async fn get_inner(
@@ -162,7 +119,7 @@ async fn get_inner(
     let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))
         .connect(name, tcp)
         .await
-        .map_err(|e| classify_tls(&e))?;
+        .map_err(classify_tls)?;
 
     let mut builder = http1::Builder::new();
     builder

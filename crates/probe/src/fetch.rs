@@ -113,7 +113,9 @@ pub async fn fetch(
     }
 }
 
-async fn connect(url: &Url) -> Result<TcpStream, FetchError> {
+/// Resolves the URL's host and connects to the first address that answers, mapping every
+/// failure to a fixed [`ProbeStatus`]. Shared with the fediverse client.
+pub async fn connect(url: &Url) -> Result<TcpStream, FetchError> {
     let host = url
         .host_str()
         .ok_or_else(|| fail(ProbeStatus::ProtocolError, "URL without host"))?;
@@ -145,7 +147,8 @@ async fn connect(url: &Url) -> Result<TcpStream, FetchError> {
     Err(last)
 }
 
-fn classify_tls(e: std::io::Error) -> FetchError {
+/// Maps a TLS handshake error to a fixed status (certificate errors apart).
+pub fn classify_tls(e: std::io::Error) -> FetchError {
     if let Some(rustls::Error::InvalidCertificate(c)) =
         e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
     {
@@ -163,7 +166,8 @@ fn classify_tls(e: std::io::Error) -> FetchError {
     }
 }
 
-fn classify_hyper(e: &hyper::Error) -> FetchError {
+/// Maps a hyper error to a fixed status.
+pub fn classify_hyper(e: &hyper::Error) -> FetchError {
     if e.is_parse() || e.is_parse_status() {
         fail(
             ProbeStatus::ProtocolError,

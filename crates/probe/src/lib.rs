@@ -18,6 +18,6 @@ mod session;
 mod tls;
 
 pub use config::{Limits, ProbeConfig, TrustError, TrustStore};
-pub use fetch::clean_header_value;
+pub use fetch::{FetchError, classify_hyper, classify_tls, clean_header_value, connect};
 pub use legacy::{LEGACY_RESOURCES, LEGACY_USER_AGENT};
 pub use session::retrieve_http;
