@@ -81,11 +81,14 @@ port_holder() { # who listens on TCP port $1 on loopback; empty when nobody does
   fi
 }
 
-answers() { # the server answers for secure.vigil.test A
-  local out
-  out="$(dig +short +norec +time=1 +tries=1 -p "$PORT" @127.0.0.1 secure.vigil.test A 2>/dev/null)" ||
-    return 1
-  [ "$out" = 127.0.0.1 ]
+answers() { # the server answers for secure.vigil.test A (a few tries: tests ask in parallel on busy cores)
+  local out _
+  for _ in 1 2 3 4 5; do
+    out="$(dig +short +norec +time=2 +tries=1 -p "$PORT" @127.0.0.1 secure.vigil.test A 2>/dev/null)" || out=""
+    [ "$out" = 127.0.0.1 ] && return 0
+    sleep 0.2
+  done
+  return 1
 }
 
 # --- tools ------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ fn vigil(args: &[&str]) -> Output {
 fn fixture(name: &str) -> String {
     format!(
         "{}/tests/fixtures/{name}.evidence.json",
-        env!("CARGO_MANIFEST_DIR")
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_default()
+            .as_str()
     )
 }
 

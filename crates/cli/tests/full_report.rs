@@ -11,9 +11,13 @@ use std::process::Command;
 const HOST: &str = "mastodon.secure.vigil.test";
 
 fn script_output(path: &str, arg: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path);
+    let script = Path::new(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_default()
+            .as_str(),
+    )
+    .join("../..")
+    .join(path);
     let out = Command::new("bash").arg(script).arg(arg).output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

@@ -16,7 +16,12 @@ use vigil_dns::{
 };
 
 fn kit() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/dns")
+    Path::new(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_default()
+            .as_str(),
+    )
+    .join("../../tests/dns")
 }
 
 fn serve(arg: &str) -> String {

@@ -2,10 +2,10 @@
 //! deadline, the head and body are capped, and every failure maps to a [`FediErrorKind`].
 //!
 //! It shares `vigil-probe`'s connection set-up and error classification (hyper http1 over
-//! rustls, `Connection: close`) but is
-//! simpler: https only, certificates always verified, no content coding asked for (so bodies
-//! arrive as identity), and a body over the cap is an error rather than truncated, because a
-//! cut JSON document is useless. Redirects are the caller's business.
+//! rustls, `Connection: close`) but is simpler: https only, certificates always verified, no
+//! content coding asked for (so bodies arrive as identity), and a body over the cap is an
+//! error rather than truncated, because a cut JSON document is useless. Redirects are the
+//! caller's business.
 
 use crate::config::FediLimits;
 use bytes::Bytes;

@@ -8,7 +8,12 @@ use vigil_fedi::{facts, nodeinfo_links, preference_order};
 use vigil_model::fedi::{FediDocument, FediEvidence, FediFacts};
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/{name}",
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_default()
+            .as_str()
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -227,7 +227,12 @@ async fn answer(s: &mut (impl AsyncWrite + Unpin), reply: Reply) {
 }
 
 fn fixture(name: &str, base: &str) -> String {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/{name}",
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_default()
+            .as_str()
+    );
     std::fs::read_to_string(path)
         .unwrap()
         .replace("https://HOST", base)
