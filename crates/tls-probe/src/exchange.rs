@@ -90,6 +90,17 @@ async fn run(addr: SocketAddr, hello: &[u8], want_flight: bool, max_bytes: usize
     if stream.write_all(hello).await.is_err() {
         return Answer::Closed;
     }
+    read_answer(&mut stream, want_flight, max_bytes).await
+}
+
+/// Reads the server's answer to a ClientHello already sent on `stream`: the ServerHello and,
+/// with `want_flight`, the rest of the cleartext flight up to ServerHelloDone, after which the
+/// stream is left open for callers that go on (the Heartbleed and ROBOT tests).
+pub(crate) async fn read_answer(
+    stream: &mut TcpStream,
+    want_flight: bool,
+    max_bytes: usize,
+) -> Answer {
     let mut records = RecordReader::new();
     let mut messages = HandshakeJoiner::new();
     let mut got: Option<(ServerHello, Flight)> = None;

@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use vigil_tls_wire::client_hello::ext;
-use vigil_tls_wire::record::{HandshakeJoiner, RecordReader, content};
-use vigil_tls_wire::server::{handshake, parse_server_hello};
+use vigil_tls_wire::record::content;
 
-use crate::exchange::ExchangeLimits;
+use crate::exchange::{ExchangeLimits, read_answer};
 
 /// How long to wait for a heartbeat answer once the request is sent.
 const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_millis(1000);
@@ -30,9 +29,15 @@ pub async fn test(
         .await
         .ok()?
         .ok()?;
-    let offered = tokio::time::timeout(limits.timeout, read_flight(&mut stream, limits.max_bytes))
-        .await
-        .ok()??;
+    let answer = tokio::time::timeout(
+        limits.timeout,
+        read_answer(&mut stream, true, limits.max_bytes),
+    )
+    .await
+    .ok()?;
+    let offered = answer
+        .hello()
+        .is_some_and(|h| h.extension(ext::HEARTBEAT).is_some());
     if !offered {
         return None;
     }
@@ -67,42 +72,3 @@ pub async fn test(
 
 /// Record length of the honest heartbeat request: type, length, 1 byte, 16 bytes of padding.
 const HONEST_LEN: usize = 1 + 2 + 1 + 16;
-
-/// Reads up to ServerHelloDone; `Some(true)` when the ServerHello echoed the heartbeat extension.
-async fn read_flight(stream: &mut TcpStream, max_bytes: usize) -> Option<bool> {
-    let mut records = RecordReader::new();
-    let mut messages = HandshakeJoiner::new();
-    let mut offered = None;
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut total = 0;
-    loop {
-        let n = stream.read(&mut buf).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        total += n;
-        if total > max_bytes {
-            return None;
-        }
-        records.push(buf.get(..n)?);
-        while let Some(record) = records.next_record().ok()? {
-            if record.content_type != content::HANDSHAKE {
-                return None;
-            }
-            messages.push(&record.payload);
-            while let Some((kind, body)) = messages.next_message().ok()? {
-                match kind {
-                    handshake::SERVER_HELLO => {
-                        let hello = parse_server_hello(&body).ok()?;
-                        offered = Some(hello.extension(ext::HEARTBEAT).is_some());
-                        if offered == Some(false) {
-                            return Some(false);
-                        }
-                    }
-                    handshake::SERVER_HELLO_DONE => return offered,
-                    _ => {}
-                }
-            }
-        }
-    }
-}

@@ -5,14 +5,13 @@
 //! whose answer depends on the padding is an oracle. No secret is ever recovered: the test
 //! only compares five answers.
 
-use crate::exchange::ExchangeLimits;
+use crate::exchange::{Answer, ExchangeLimits, read_answer};
 use num_bigint::BigUint;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vigil_tls_wire::record::{HandshakeJoiner, RecordReader, content};
-use vigil_tls_wire::server::{handshake, parse_certificate_list};
+use vigil_tls_wire::record::content;
 use x509_parser::prelude::FromDer;
 
 /// How long to wait for the server's answer to the broken Finished.
@@ -106,7 +105,10 @@ async fn one(
     let work = async {
         let mut s = TcpStream::connect(addr).await.ok()?;
         s.write_all(hello).await.ok()?;
-        let chain = read_flight(&mut s, limits.max_bytes).await?;
+        let Answer::Hello(_, flight) = read_answer(&mut s, true, limits.max_bytes).await else {
+            return None;
+        };
+        let chain = flight.certificates?;
         let (n, e) = rsa_key(chain.first()?)?;
         let k = n.to_bytes_be().len();
         let block = padded_block(k, variant, 0x5a)?;
@@ -139,39 +141,6 @@ async fn one(
         .await
         .ok()
         .flatten()
-}
-
-/// Reads the server's flight up to ServerHelloDone and returns its certificate chain.
-async fn read_flight(s: &mut TcpStream, max_bytes: usize) -> Option<Vec<Vec<u8>>> {
-    let mut records = RecordReader::new();
-    let mut messages = HandshakeJoiner::new();
-    let mut chain = None;
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut total = 0;
-    loop {
-        let n = s.read(&mut buf).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        total += n;
-        if total > max_bytes {
-            return None;
-        }
-        records.push(buf.get(..n)?);
-        while let Some(record) = records.next_record().ok()? {
-            if record.content_type != content::HANDSHAKE {
-                return None;
-            }
-            messages.push(&record.payload);
-            while let Some((kind, body)) = messages.next_message().ok()? {
-                match kind {
-                    handshake::CERTIFICATE => chain = parse_certificate_list(&body).ok(),
-                    handshake::SERVER_HELLO_DONE => return chain,
-                    _ => {}
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
