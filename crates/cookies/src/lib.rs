@@ -10,6 +10,7 @@
 
 mod jar;
 mod parse;
+pub mod py;
 
 pub use jar::{CookieJar, Rejection};
 pub use parse::{ParsedCookie, parse_set_cookie};

@@ -18,44 +18,7 @@
 use url::Url;
 use vigil_model::LegacyCookie;
 
-/// `str.isspace()` for one character (what Python's `strip()` and `split()` remove).
-pub(crate) fn py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Python's `str.strip()` without arguments.
-pub(crate) fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_space)
-}
-
-/// Python's `int(text)` for base 10: surrounding whitespace, a sign, digits with single
-/// underscores between them. Saturates instead of growing without bound.
-pub(crate) fn py_int(text: &str) -> Option<i64> {
-    let t = py_strip(text);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, t.get(1..)?),
-        Some(b'+') => (false, t.get(1..)?),
-        _ => (false, t),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
-    }
-    let mut value: i64 = 0;
-    let mut last_underscore = false;
-    for c in digits.chars() {
-        if c == '_' {
-            if last_underscore {
-                return None;
-            }
-            last_underscore = true;
-            continue;
-        }
-        last_underscore = false;
-        let d = c.to_digit(10)?;
-        value = value.saturating_mul(10).saturating_add(i64::from(d));
-    }
-    Some(if neg { -value } else { value })
-}
+pub(crate) use vigil_cookies::py::{int as py_int, is_space as py_space, strip as py_strip};
 
 /// What one attribute value became while parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,15 +4,7 @@
 
 use vigil_model::ResponseEvidence;
 
-/// `str.isspace()` for one character: what `strip()`, `split()` and regex `\s` match.
-pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// `str.strip()`.
-pub fn strip(s: &str) -> &str {
-    s.trim_matches(is_space)
-}
+pub use vigil_cookies::py::{is_space, strip};
 
 /// `str.split()` (no separator: runs of whitespace, no empty pieces).
 pub fn split_ws(s: &str) -> impl Iterator<Item = &str> {
@@ -34,34 +26,7 @@ pub fn slice(s: &str, a: usize, b: usize) -> &str {
     s.get(start..end.max(start)).unwrap_or("")
 }
 
-/// `int(text)` in base 10: surrounding whitespace, an optional sign, digits with single
-/// underscores between them. Saturates where Python would grow without bound.
-pub fn int(text: &str) -> Option<i64> {
-    let t = strip(text);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, t.get(1..)?),
-        Some(b'+') => (false, t.get(1..)?),
-        _ => (false, t),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') {
-        return None;
-    }
-    let mut value: i64 = 0;
-    let mut last_underscore = false;
-    for c in digits.chars() {
-        if c == '_' {
-            if last_underscore {
-                return None;
-            }
-            last_underscore = true;
-            continue;
-        }
-        last_underscore = false;
-        let d = c.to_digit(10)?;
-        value = value.saturating_mul(10).saturating_add(i64::from(d));
-    }
-    Some(if neg { -value } else { value })
-}
+pub use vigil_cookies::py::int;
 
 /// A header as python-requests exposes it: names compare case-insensitively and repeated
 /// fields are folded into one value joined with ", " (urllib3's `HTTPHeaderDict`).
