@@ -180,6 +180,9 @@ pub struct ScanArgs {
     /// Never colour the text report (colour is used only on a terminal; NO_COLOR is honoured).
     #[arg(long)]
     pub no_color: bool,
+    /// Print long lists in full (accepted suites, advisories) instead of folding them to a count.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Skip the TLS, IPv6, DNS and software checks (they never run with `--format observatory`).
     #[arg(long)]
     pub no_tls: bool,
@@ -231,23 +234,16 @@ pub struct OutputPlan {
     pub format: Format,
     pub min_grade: Option<Grade>,
     pub color: bool,
+    /// Long lists in full.
+    pub verbose: bool,
 }
 
-/// A validated scan: hosts, probe configuration and output.
+/// A validated scan: hosts, what to scan, and how to show it.
 #[derive(Debug, Clone)]
 pub struct ScanPlan {
     pub hosts: Vec<Hostname>,
-    pub probe: ProbeConfig,
-    pub concurrency: usize,
+    pub profile: vigil_scan::ScanProfile,
     pub output: OutputPlan,
-    /// TLS probing configuration; `None` to skip TLS (and with it IPv6, DNS and software).
-    pub tls: Option<vigil_tls_probe::TlsProbeConfig>,
-    /// DNS lookups for the full report.
-    pub dns: Option<vigil_dns::DnsConfig>,
-    /// Fediverse facts for the full report.
-    pub fedi: Option<vigil_fedi::FediConfig>,
-    /// Grade with the legacy 135-point Observatory as well.
-    pub legacy: bool,
 }
 
 /// True when the text report should be coloured.
@@ -290,16 +286,19 @@ impl ScanArgs {
         let tls = full.then(vigil_tls_probe::TlsProbeConfig::default);
         Ok(ScanPlan {
             hosts,
-            probe,
-            tls,
-            dns: full.then(|| self.dns.config()),
-            fedi,
-            legacy,
-            concurrency: usize::from(self.concurrency),
+            profile: vigil_scan::ScanProfile {
+                probe,
+                tls,
+                dns: full.then(|| self.dns.config()),
+                fedi,
+                legacy,
+                concurrency: usize::from(self.concurrency),
+            },
             output: OutputPlan {
                 format: self.format,
                 min_grade: self.min_grade,
                 color: color_wanted(self.no_color),
+                verbose: self.verbose,
             },
         })
     }

@@ -6,22 +6,7 @@ use anyhow::Context;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 use vigil_model::Hostname;
-
-/// Looks up the DNS facts and the served chain (for TLSA) at once.
-pub async fn lookup(
-    host: &str,
-    port: u16,
-    config: &vigil_dns::DnsConfig,
-) -> (vigil_dns::DnsEvidence, vigil_dns::DnsReport) {
-    let (ev, chain) = tokio::join!(
-        vigil_dns::retrieve_dns(host, port, config),
-        vigil_tls_probe::served_chain(host, port, Duration::from_secs(8)),
-    );
-    let report = vigil_dns::json_view(&ev, chain.as_deref().unwrap_or_default());
-    (ev, report)
-}
 
 pub fn run(args: &DnsArgs) -> anyhow::Result<ExitCode> {
     let host =
@@ -31,7 +16,7 @@ pub fn run(args: &DnsArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let config = args.dns.config();
-    let (ev, report) = runtime.block_on(lookup(host.as_str(), args.port, &config));
+    let (ev, report) = runtime.block_on(vigil_scan::dns_lookup(host.as_str(), args.port, &config));
     let text = match args.format {
         TlsFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         TlsFormat::Evidence => serde_json::to_string_pretty(&ev)? + "\n",

@@ -9,7 +9,6 @@
 mod args;
 mod dns;
 mod render;
-mod scan;
 mod tls;
 
 use anyhow::Context;
@@ -37,7 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let results = runtime.block_on(scan::scan_all(&plan));
+            let results = runtime.block_on(vigil_scan::scan_all(&plan.hosts, &plan.profile));
             emit(&plan.output, &results)
         }
         Command::Replay(a) => {
@@ -45,11 +44,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read {}", a.evidence.display()))?;
             let evidence: vigil_model::HttpEvidence = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not Vigil evidence JSON", a.evidence.display()))?;
-            let result = scan::analyse(evidence);
+            let result = vigil_scan::analyse(evidence);
             let output = args::OutputPlan {
                 format: a.format,
                 min_grade: a.min_grade,
                 color: args::color_wanted(a.no_color),
+                verbose: false,
             };
             emit(&output, &[result])
         }
@@ -70,22 +70,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Result<ExitCode> {
+fn emit(output: &args::OutputPlan, results: &[vigil_scan::HostResult]) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let single = results.len() == 1;
     for r in results {
         let text = match output.format {
             Format::Observatory => render::observatory::render(r, single),
-            Format::Json => render::json::render(r, single),
-            Format::Evidence => render::json::evidence(r, single),
-            Format::Text => {
-                render::text::render_rating(r, output.color)
-                    + &render::text::render(r, output.color)
-                    + &render::text::render_guidance(r, output.color)
-                    + &render::text::render_legacy(r, output.color)
-                    + &render::text::render_tls(r, output.color)
-            }
+            Format::Json => render::json::render(r, single)?,
+            Format::Evidence => render::json::evidence(r, single)?,
+            Format::Text => render::text::report(r, output.color, output.verbose),
         };
         out.write_all(text.as_bytes())?;
     }
@@ -93,15 +87,13 @@ fn emit(output: &args::OutputPlan, results: &[scan::HostResult]) -> anyhow::Resu
         out.write_all(render::text::summary(results, output.color).as_bytes())?;
     }
     out.flush()?;
-    let site_error = results.iter().any(|r| r.outcome.is_err());
+    let site_error = results
+        .iter()
+        .any(|r| r.outcome.is_err() || r.unreachable.is_some());
     let below = output.min_grade.is_some_and(|floor| {
         results.iter().any(|r| {
             // The composite rating when the full report ran, else the Observatory grade.
-            match r
-                .rating
-                .as_ref()
-                .and_then(|rt| vigil_model::Grade::parse(rt.letter))
-            {
+            match r.rating.as_ref().map(|rt| rt.letter) {
                 Some(letter) => !letter.at_least(floor),
                 None => r
                     .outcome

@@ -57,8 +57,8 @@ pub fn run(args: &TlsArgs) -> anyhow::Result<ExitCode> {
         TlsFormat::Evidence => serde_json::to_string_pretty(&evidence)? + "\n",
         TlsFormat::Text => {
             let color = crate::args::color_wanted(args.no_color);
-            render_grades(&grades, color)
-                + &render_text(&report, color)
+            render_grades(&grades, color, true)
+                + &render_text(&report, color, true)
                 + &render_fixes(&grades, color)
         }
     };
@@ -106,8 +106,35 @@ fn paint(grade: &str, color: bool) -> String {
     }
 }
 
-/// The grades on top, each with the findings that shaped it.
-pub fn render_grades(g: &TlsGrades, color: bool) -> String {
+/// How many items of a long list a folded finding names before the count.
+const FOLDED_ITEMS: usize = 3;
+
+/// Folds a finding that ends in a long list ("…: A, B, C, D, E.") to its first items and the
+/// count, unless `verbose`.
+fn fold(message: &str, verbose: bool) -> String {
+    if verbose {
+        return message.to_string();
+    }
+    let Some((head, list)) = message.split_once(": ") else {
+        return message.to_string();
+    };
+    let (list, tail) = match list.split_once(" (") {
+        Some((l, t)) => (l, format!(" ({t}")),
+        None => (list, String::new()),
+    };
+    let items: Vec<&str> = list.trim_end_matches('.').split(", ").collect();
+    if items.len() <= FOLDED_ITEMS + 2 {
+        return message.to_string();
+    }
+    format!(
+        "{head}: {} … ({} in all){tail}",
+        items[..FOLDED_ITEMS].join(", "),
+        items.len()
+    )
+}
+
+/// The grades on top, each with the findings that shaped it; `verbose` keeps long lists whole.
+pub fn render_grades(g: &TlsGrades, color: bool, verbose: bool) -> String {
     let mut out = String::new();
     let s = &g.ssllabs;
     let ignored = s
@@ -125,7 +152,7 @@ pub fn render_grades(g: &TlsGrades, color: bool) -> String {
         s.cipher_score
     );
     for f in &s.findings {
-        let _ = writeln!(out, "  - [{}] {}", f.effect, f.message);
+        let _ = writeln!(out, "  - [{}] {}", f.effect, fold(&f.message, verbose));
     }
     let _ = writeln!(
         out,
@@ -133,7 +160,7 @@ pub fn render_grades(g: &TlsGrades, color: bool) -> String {
         paint(&g.cryptcheck.grade, color)
     );
     for f in &g.cryptcheck.findings {
-        let _ = writeln!(out, "  - [{}] {}", f.effect, f.message);
+        let _ = writeln!(out, "  - [{}] {}", f.effect, fold(&f.message, verbose));
     }
     let m = &g.mozilla;
     let _ = writeln!(
@@ -148,7 +175,7 @@ pub fn render_grades(g: &TlsGrades, color: bool) -> String {
         .find(|p| p.guideline == "6.0" && p.profile == "intermediate")
     {
         for d in &p.deviations {
-            let _ = writeln!(out, "  - [intermediate 6.0] {}", d.message);
+            let _ = writeln!(out, "  - [intermediate 6.0] {}", fold(&d.message, verbose));
         }
     }
     out.push('\n');
@@ -198,7 +225,14 @@ fn yes_no(v: bool, good_when: bool, color: bool) -> String {
     }
 }
 
-fn protocol_line(out: &mut String, name: &str, p: &ProtocolReport, modern: bool, color: bool) {
+fn protocol_line(
+    out: &mut String,
+    name: &str,
+    p: &ProtocolReport,
+    modern: bool,
+    color: bool,
+    verbose: bool,
+) {
     let offered = yes_no(p.supported, modern, color);
     let order = match p.server_order {
         Some(true) => ", server order",
@@ -214,13 +248,15 @@ fn protocol_line(out: &mut String, name: &str, p: &ProtocolReport, modern: bool,
             String::new()
         }
     );
-    for c in &p.ciphers {
-        let _ = writeln!(out, "            {c}");
+    if verbose {
+        for c in &p.ciphers {
+            let _ = writeln!(out, "            {c}");
+        }
     }
 }
 
-/// The terminal report.
-pub fn render_text(r: &TlsReport, color: bool) -> String {
+/// The terminal report; `verbose` lists every accepted suite under its protocol.
+pub fn render_text(r: &TlsReport, color: bool, verbose: bool) -> String {
     let mut out = String::new();
     let title = format!("TLS report for {}", r.target);
     let _ = writeln!(
@@ -244,12 +280,12 @@ pub fn render_text(r: &TlsReport, color: bool) -> String {
     }
     let _ = writeln!(out, "\nProtocols");
     let p = &r.protocols;
-    protocol_line(&mut out, "SSL2.0", &p.ssl2_0, false, color);
-    protocol_line(&mut out, "SSL3.0", &p.ssl3_0, false, color);
-    protocol_line(&mut out, "TLS1.0", &p.tls1_0, false, color);
-    protocol_line(&mut out, "TLS1.1", &p.tls1_1, false, color);
-    protocol_line(&mut out, "TLS1.2", &p.tls1_2, true, color);
-    protocol_line(&mut out, "TLS1.3", &p.tls1_3, true, color);
+    protocol_line(&mut out, "SSL2.0", &p.ssl2_0, false, color, verbose);
+    protocol_line(&mut out, "SSL3.0", &p.ssl3_0, false, color, verbose);
+    protocol_line(&mut out, "TLS1.0", &p.tls1_0, false, color, verbose);
+    protocol_line(&mut out, "TLS1.1", &p.tls1_1, false, color, verbose);
+    protocol_line(&mut out, "TLS1.2", &p.tls1_2, true, color, verbose);
+    protocol_line(&mut out, "TLS1.3", &p.tls1_3, true, color, verbose);
     let _ = writeln!(out, "\nKey exchange");
     let _ = writeln!(
         out,
@@ -409,4 +445,27 @@ pub fn explain(id: &str) -> Option<String> {
         );
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn long_lists_fold_to_a_count_unless_verbose() {
+        let m = "Suites with a SHA-1 MAC are offered: A, B, C, D, E, F.";
+        assert_eq!(
+            fold(m, false),
+            "Suites with a SHA-1 MAC are offered: A, B, C … (6 in all)"
+        );
+        assert_eq!(fold(m, true), m);
+        let m = "Groups are accepted: a, b, c, d, e, f, g (the profile uses x, y).";
+        assert_eq!(
+            fold(m, false),
+            "Groups are accepted: a, b, c … (7 in all) (the profile uses x, y)."
+        );
+        // Short lists and plain sentences stay as they are.
+        assert_eq!(fold("Offered: A, B.", false), "Offered: A, B.");
+        assert_eq!(fold("No list here.", false), "No list here.");
+    }
 }

@@ -60,6 +60,10 @@ impl fmt::Display for SiteError {
 }
 
 /// A letter grade, best first (so `Ord` puts A+ lowest; use [`Grade::at_least`]).
+///
+/// One scale for every letter Vigil prints, so a `--min-grade` floor compares with any of them:
+/// the Observatory uses A+ … D- and F, the composite rating A+, A, B, C, D, E and F, and the
+/// SSL Labs-style TLS grade A+ … F with E (its T and M are trust verdicts, not letters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Grade {
     /// A+
@@ -86,13 +90,15 @@ pub enum Grade {
     D,
     /// D-
     DMinus,
+    /// E (the composite rating and TLS grades only; the Observatory never gives it)
+    E,
     /// F
     F,
 }
 
 impl Grade {
     /// All grades, best first.
-    pub const ALL: [Grade; 13] = [
+    pub const ALL: [Grade; 14] = [
         Grade::APlus,
         Grade::A,
         Grade::AMinus,
@@ -105,6 +111,7 @@ impl Grade {
         Grade::DPlus,
         Grade::D,
         Grade::DMinus,
+        Grade::E,
         Grade::F,
     ];
 
@@ -123,6 +130,7 @@ impl Grade {
             Grade::DPlus => "D+",
             Grade::D => "D",
             Grade::DMinus => "D-",
+            Grade::E => "E",
             Grade::F => "F",
         }
     }
@@ -200,6 +208,11 @@ mod tests {
         assert!(!Grade::BMinus.at_least(Grade::B));
         assert_eq!(Grade::parse("a+"), Some(Grade::APlus));
         assert_eq!(Grade::parse("Z"), None);
+        // The composite rating's E sits between D- and F, so a floor of B rejects it.
+        assert_eq!(Grade::parse("e"), Some(Grade::E));
+        assert!(!Grade::E.at_least(Grade::B));
+        assert!(!Grade::E.at_least(Grade::DMinus));
+        assert!(Grade::E.at_least(Grade::F));
     }
 
     #[test]

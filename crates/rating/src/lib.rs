@@ -9,7 +9,8 @@
 //! Mastodon release with known unpatched advisories cannot reach the top of the list whatever
 //! its other scores.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+pub use vigil_model::Grade;
 
 /// The inputs, as plain facts (adapters in the CLI and monitor fill them in).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,7 +62,7 @@ pub struct Ipv6 {
 }
 
 /// DNSSEC validation result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dnssec {
     Secure,
@@ -81,7 +82,7 @@ pub const WEIGHTS: [(Part, u32); 6] = [
 ];
 
 /// One part of the rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Part {
     Http,
@@ -93,7 +94,7 @@ pub enum Part {
 }
 
 /// One part's contribution, for the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartScore {
     pub part: Part,
     /// Nominal weight (of 100).
@@ -106,44 +107,46 @@ pub struct PartScore {
 }
 
 /// A cap on the letter and its reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cap {
-    pub letter: &'static str,
+    pub letter: Grade,
     pub why: String,
 }
 
 /// The composite rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
     /// 0-100, weighted over the measured parts.
     pub score: u32,
-    /// `A+` … `F`, after caps.
-    pub letter: &'static str,
+    /// `A+`, `A`, `B`, `C`, `D`, `E` or `F`, after caps.
+    pub letter: Grade,
     /// The letter the score alone would give.
-    pub uncapped_letter: &'static str,
+    pub uncapped_letter: Grade,
     pub parts: Vec<PartScore>,
     pub caps: Vec<Cap>,
 }
 
-const LETTERS: [&str; 7] = ["A+", "A", "B", "C", "D", "E", "F"];
+/// The letters the rating gives, best first.
+pub const LETTERS: [Grade; 7] = [
+    Grade::APlus,
+    Grade::A,
+    Grade::B,
+    Grade::C,
+    Grade::D,
+    Grade::E,
+    Grade::F,
+];
 
-fn letter_for(score: u32) -> &'static str {
+fn letter_for(score: u32) -> Grade {
     match score {
-        95.. => "A+",
-        85..95 => "A",
-        70..85 => "B",
-        55..70 => "C",
-        40..55 => "D",
-        25..40 => "E",
-        _ => "F",
+        95.. => Grade::APlus,
+        85..95 => Grade::A,
+        70..85 => Grade::B,
+        55..70 => Grade::C,
+        40..55 => Grade::D,
+        25..40 => Grade::E,
+        _ => Grade::F,
     }
-}
-
-fn rank(letter: &str) -> usize {
-    LETTERS
-        .iter()
-        .position(|l| *l == letter)
-        .unwrap_or(LETTERS.len() - 1)
 }
 
 /// Points for an SSL Labs-style letter.
@@ -259,15 +262,15 @@ pub fn rate(p: &Parts) -> Rating {
     let mut caps = Vec::new();
     match &p.tls {
         Some(t) if !t.https => caps.push(Cap {
-            letter: "F",
+            letter: Grade::F,
             why: "no working HTTPS".into(),
         }),
         Some(t) if !t.trusted => caps.push(Cap {
-            letter: "D",
+            letter: Grade::D,
             why: "the certificate is not trusted".into(),
         }),
         Some(t) if !t.hostname_match => caps.push(Cap {
-            letter: "D",
+            letter: Grade::D,
             why: "the certificate does not cover the host name".into(),
         }),
         _ => {}
@@ -275,20 +278,20 @@ pub fn rate(p: &Parts) -> Rating {
     if let Some(s) = &p.software {
         if s.missed_advisories > 0 {
             caps.push(Cap {
-                letter: "C",
+                letter: Grade::C,
                 why: "runs a release with known, fixed security advisories".into(),
             });
         }
         if !s.branch_supported {
             caps.push(Cap {
-                letter: "C",
+                letter: Grade::C,
                 why: "the release branch no longer gets security fixes".into(),
             });
         }
     }
     if p.dnssec == Some(Dnssec::Bogus) {
         caps.push(Cap {
-            letter: "D",
+            letter: Grade::D,
             why: "DNSSEC is broken: validating resolvers cannot reach the site".into(),
         });
     }
@@ -297,7 +300,7 @@ pub fn rate(p: &Parts) -> Rating {
         .iter()
         .map(|c| c.letter)
         .chain(std::iter::once(uncapped))
-        .max_by_key(|l| rank(l))
+        .max()
         .unwrap_or(uncapped);
     Rating {
         score,
@@ -310,3 +313,109 @@ pub fn rate(p: &Parts) -> Rating {
 
 #[cfg(test)]
 mod tests;
+
+/// One change an admin can make, as the rating sees it: the part it improves and to what.
+/// The report pairs each "what to change" item with one of these so that the list across
+/// HTTP, TLS, DNS and software can be ordered by what each change is worth in the rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "kebab-case")]
+pub enum Improvement {
+    /// The Observatory score would gain this many points.
+    Http { points: u32 },
+    /// The SSL Labs-style grade would become at best this letter (and stay trusted).
+    Tls { grade: Grade },
+    /// The certificate would be trusted and match the host name.
+    Certificate,
+    /// The newest release of a supported branch would run.
+    Software,
+    /// IPv6 would answer and serve the same site.
+    Ipv6,
+    /// DNSSEC would validate.
+    Dnssec,
+}
+
+/// What one improvement is worth: the rating before and after it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gain {
+    /// Rating points gained (0 when the part is already at its best or not measured).
+    pub points: u32,
+    /// The letter now.
+    pub letter_before: Grade,
+    /// The letter after this change alone (caps included).
+    pub letter_after: Grade,
+}
+
+/// The rating the parts would get with `change` applied (pure).
+pub fn improved(p: &Parts, change: &Improvement) -> Parts {
+    let mut q = p.clone();
+    match change {
+        Improvement::Http { points } => {
+            q.http_score = q.http_score.map(|s| s.saturating_add(*points));
+        }
+        Improvement::Tls { grade } => {
+            if let Some(t) = q.tls.as_mut() {
+                let now = t
+                    .grade_if_trusted
+                    .clone()
+                    .unwrap_or_else(|| t.grade.clone());
+                let now_grade = Grade::parse(&now).unwrap_or(Grade::F);
+                let best = if grade.at_least(now_grade) {
+                    *grade
+                } else {
+                    now_grade
+                };
+                t.https = true;
+                if t.grade_if_trusted.is_some() {
+                    t.grade_if_trusted = Some(best.as_str().to_string());
+                } else {
+                    t.grade = best.as_str().to_string();
+                }
+            }
+        }
+        Improvement::Certificate => {
+            if let Some(t) = q.tls.as_mut() {
+                t.trusted = true;
+                t.hostname_match = true;
+                if let Some(g) = t.grade_if_trusted.take() {
+                    t.grade = g;
+                }
+            }
+        }
+        Improvement::Software => {
+            if q.software.is_some() {
+                q.software = Some(Software {
+                    latest_on_branch: true,
+                    branch_supported: true,
+                    missed_advisories: 0,
+                    missed_dependency_fixes: 0,
+                });
+            }
+        }
+        Improvement::Ipv6 => {
+            if q.ipv6.is_some() {
+                q.ipv6 = Some(Ipv6 {
+                    aaaa: true,
+                    reachable: true,
+                    same_site: true,
+                });
+            }
+        }
+        Improvement::Dnssec => {
+            if q.dnssec.is_some() {
+                q.dnssec = Some(Dnssec::Secure);
+            }
+        }
+    }
+    q
+}
+
+/// What `change` alone is worth in the rating (pure).
+pub fn gain(p: &Parts, change: &Improvement) -> Gain {
+    let before = rate(p);
+    let after = rate(&improved(p, change));
+    Gain {
+        points: after.score.saturating_sub(before.score),
+        letter_before: before.letter,
+        letter_after: after.letter,
+    }
+}

@@ -32,7 +32,7 @@ fn model() -> Parts {
 #[test]
 fn a_model_instance_gets_a_plus() {
     let r = rate(&model());
-    assert_eq!((r.score, r.letter), (100, "A+"));
+    assert_eq!((r.score, r.letter), (100, Grade::APlus));
     assert!(r.caps.is_empty());
     let sum: f64 = r.parts.iter().map(|p| p.effective_weight).sum();
     assert!((sum - 100.0).abs() < 1e-9);
@@ -61,8 +61,8 @@ fn no_https_caps_f() {
     let mut p = model();
     p.tls.as_mut().unwrap().https = false;
     let r = rate(&p);
-    assert_eq!(r.letter, "F");
-    assert_eq!(r.caps[0].letter, "F");
+    assert_eq!(r.letter, Grade::F);
+    assert_eq!(r.caps[0].letter, Grade::F);
 }
 
 #[test]
@@ -73,8 +73,8 @@ fn untrusted_certificate_caps_d_but_scores_the_configuration() {
     t.grade = "T".into();
     t.grade_if_trusted = Some("A+".into());
     let r = rate(&p);
-    assert_eq!(r.uncapped_letter, "A+");
-    assert_eq!(r.letter, "D");
+    assert_eq!(r.uncapped_letter, Grade::APlus);
+    assert_eq!(r.letter, Grade::D);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn missed_advisories_cap_c_and_cost_points() {
     let mut p = model();
     p.software.as_mut().unwrap().missed_advisories = 3;
     let r = rate(&p);
-    assert_eq!(r.letter, "C");
+    assert_eq!(r.letter, Grade::C);
     assert_eq!(r.score, 86); // 20 % weight at 30 points
 }
 
@@ -90,14 +90,14 @@ fn missed_advisories_cap_c_and_cost_points() {
 fn end_of_life_branch_caps_c() {
     let mut p = model();
     p.software.as_mut().unwrap().branch_supported = false;
-    assert_eq!(rate(&p).letter, "C");
+    assert_eq!(rate(&p).letter, Grade::C);
 }
 
 #[test]
 fn bogus_dnssec_caps_d() {
     let mut p = model();
     p.dnssec = Some(Dnssec::Bogus);
-    assert_eq!(rate(&p).letter, "D");
+    assert_eq!(rate(&p).letter, Grade::D);
 }
 
 #[test]
@@ -123,11 +123,55 @@ fn the_original_lists_flaw_is_fixed_uptime_cannot_carry_a_weak_site() {
     p.tls.as_mut().unwrap().https = false;
     p.http_score = Some(0);
     p.uptime = Some(1.0);
-    assert_eq!(rate(&p).letter, "F");
+    assert_eq!(rate(&p).letter, Grade::F);
 }
 
 #[test]
 fn nothing_measured_is_zero() {
     let r = rate(&Parts::default());
-    assert_eq!((r.score, r.letter), (0, "F"));
+    assert_eq!((r.score, r.letter), (0, Grade::F));
+}
+
+#[test]
+fn a_low_score_gives_e_and_e_is_below_d() {
+    let mut p = model();
+    p.http_score = Some(0);
+    p.tls.as_mut().unwrap().grade = "F".into();
+    p.software = Some(Software {
+        latest_on_branch: false,
+        branch_supported: true,
+        missed_advisories: 0,
+        missed_dependency_fixes: 1,
+    });
+    p.ipv6 = None;
+    p.uptime = None;
+    p.dnssec = None;
+    // 25 * 0 + 25 * 0 + 20 * 60 over 70 = 17: F. Raise HTTP to reach E.
+    p.http_score = Some(60);
+    let r = rate(&p);
+    assert_eq!(r.letter, Grade::E, "score {}", r.score);
+    assert!(!r.letter.at_least(Grade::D));
+}
+
+#[test]
+fn gains_order_changes_by_what_they_are_worth() {
+    let mut p = model();
+    p.http_score = Some(50);
+    p.dnssec = Some(Dnssec::Insecure);
+    let http = gain(&p, &Improvement::Http { points: 50 });
+    let dnssec = gain(&p, &Improvement::Dnssec);
+    assert!(http.points > dnssec.points, "{http:?} {dnssec:?}");
+    assert!(dnssec.points > 0);
+    // A part already at its best gains nothing.
+    assert_eq!(gain(&p, &Improvement::Ipv6).points, 0);
+    // Lifting a cap shows in the letter even when the score barely moves.
+    p.software = Some(Software {
+        latest_on_branch: false,
+        branch_supported: false,
+        missed_advisories: 3,
+        missed_dependency_fixes: 0,
+    });
+    let sw = gain(&p, &Improvement::Software);
+    assert_eq!(sw.letter_before, Grade::C);
+    assert!(sw.letter_after.at_least(Grade::B));
 }

@@ -1,4 +1,4 @@
-//! Renderers: the same [`crate::scan::HostResult`] as text, Vigil JSON, Observatory JSON or raw
+//! Renderers: the same [`vigil_scan::HostResult`] as text, Vigil JSON, Observatory JSON or raw
 //! evidence. Renderers only format; every verdict comes from the check and grade crates.
 
 pub mod json;

@@ -2,9 +2,9 @@
 //! to Vigil: `{"scan":…,"tests":…}` pretty-printed with two spaces, or `{"error":"…"}` on one
 //! line. With several hosts, one compact object per line with a leading `host` key.
 
-use crate::scan::HostResult;
 use serde_json::{Map, Value, json};
 use vigil_checks::headers::{JoinedValue, joined};
+use vigil_scan::HostResult;
 
 /// The reference's JSON value for one host.
 pub fn value(r: &HostResult) -> Value {

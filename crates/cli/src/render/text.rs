@@ -1,10 +1,10 @@
-//! The terminal report: grade and score on top, a table of test / result / points, then for
-//! every test that loses points what to change and an nginx snippet.
+//! The terminal report: the rating and its parts on top, one list of what to change across
+//! every part (ordered by the scan library, not here), then each section's details.
 
-use crate::scan::HostResult;
 use owo_colors::OwoColorize;
 use std::fmt::Write;
 use vigil_model::{AnyResult, Grade};
+use vigil_scan::HostResult;
 
 struct Style {
     color: bool,
@@ -58,9 +58,34 @@ impl Style {
     }
 }
 
-/// The report for one host.
-pub fn render(r: &HostResult, color: bool) -> String {
+/// The report for one host, top to bottom: the rating and its parts, one "What to change" list
+/// across every part ordered by what each change gains, then the details of each section.
+/// A host that could not be reached gets one line naming the cause, and nothing else.
+pub fn report(r: &HostResult, color: bool, verbose: bool) -> String {
     let st = Style { color };
+    let host = &r.evidence.host;
+    if let Some(u) = &r.unreachable {
+        return format!(
+            "{} {} {}\n",
+            st.bold(host),
+            st.bad(&format!("could not be reached: {u}")),
+            st.dim(&format!("({})", u.detail))
+        );
+    }
+    let mut out = String::new();
+    out.push_str(&render_rating(r, &st));
+    out.push_str(&render_changes(r, &st));
+    out.push_str(&render_http(r, &st));
+    out.push_str(&render_guidance(r, &st));
+    out.push_str(&render_legacy(r, &st));
+    out.push_str(&render_tls(r, &st, verbose));
+    out.push_str(&render_dns_ipv6(r, &st));
+    out.push_str(&render_software(r, &st, verbose));
+    out
+}
+
+/// The HTTP (Observatory) section: grade, score and one line per test.
+fn render_http(r: &HostResult, st: &Style) -> String {
     let mut out = String::new();
     let host = &r.evidence.host;
     let rep = match &r.outcome {
@@ -79,6 +104,7 @@ pub fn render(r: &HostResult, color: bool) -> String {
                     let _ = writeln!(out, "  {name}: {}", f.detail);
                 }
             }
+            out.push('\n');
             return out;
         }
         Ok(rep) => rep,
@@ -86,7 +112,7 @@ pub fn render(r: &HostResult, color: bool) -> String {
     let _ = writeln!(
         out,
         "{}  HTTP Observatory grade {}  score {}/100 (max 145)  {} of {} tests passed",
-        st.bold(host),
+        st.bold(if r.rating.is_some() { "HTTP" } else { host }),
         st.bold(&st.grade(rep.grade)),
         rep.score,
         rep.tests_passed,
@@ -120,44 +146,77 @@ pub fn render(r: &HostResult, color: bool) -> String {
             t.outcome.result.as_str()
         );
     }
-    let fixes: Vec<_> = rep
-        .tests
-        .iter()
-        .filter_map(|t| vigil_grade::advice(t.outcome.result).map(|a| (t, a)))
-        .collect();
-    if fixes.is_empty() {
+    out.push('\n');
+    out
+}
+
+/// The one list of changes, best first, each with its snippets and the Mastodon note.
+fn render_changes(r: &HostResult, st: &Style) -> String {
+    let changes = vigil_scan::changes(r);
+    let mut out = String::new();
+    if r.outcome.is_err() && r.rating.is_none() {
+        return out;
+    }
+    if changes.is_empty() {
         let _ = writeln!(
             out,
-            "\n  {}",
-            st.good("Nothing to change: every test earns its full marks.")
+            "{}\n",
+            st.good("Nothing to change: every part earns its full marks.")
         );
+        return out;
+    }
+    let heading = if r.rating.is_some() {
+        "What to change (best first: by what each change alone gains in the rating)"
     } else {
-        let _ = writeln!(out, "\n  {}", st.bold("What to change"));
-        for (t, a) in fixes {
-            let gain = vigil_grade::max_modifier(t.test) - t.modifier;
-            let _ = writeln!(
-                out,
-                "  • {} (up to +{gain}): {}",
-                st.bold(t.test.title()),
-                a.fix
-            );
-            let mastodon =
-                r.software.as_ref().and_then(|(f, _)| f.software.as_deref()) == Some("mastodon");
-            if mastodon && let Some(note) = vigil_grade::mastodon::note(t.outcome.result) {
-                let _ = writeln!(out, "      {} {}", st.bold("Mastodon:"), note);
+        "What to change (best first: by the points each change gains)"
+    };
+    let _ = writeln!(out, "{}", st.bold(heading));
+    for (i, c) in changes.iter().enumerate() {
+        let mut worth = Vec::new();
+        if let Some(g) = c.rating_gain {
+            if g.points > 0 {
+                worth.push(format!("+{} rating", g.points));
             }
-            let other = vigil_grade::other_servers(a.nginx);
+            if g.letter_after != g.letter_before {
+                worth.push(format!("{} → {}", g.letter_before, g.letter_after));
+            }
+        }
+        if let Some(p) = c.observatory_points.filter(|p| *p > 0) {
+            worth.push(format!("+{p} Observatory"));
+        }
+        let worth = if worth.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", worth.join(", "))
+        };
+        let title = if c.title == c.kind.label() {
+            c.kind.label().to_string()
+        } else {
+            format!("{} {}", c.kind.label(), c.title)
+        };
+        let _ = writeln!(
+            out,
+            "{:>3}. {}{}: {}",
+            i + 1,
+            st.bold(&title),
+            st.good(&worth),
+            c.fix
+        );
+        if let Some(note) = &c.mastodon {
+            let _ = writeln!(out, "       {} {}", st.bold("Mastodon:"), note);
+        }
+        if let Some(s) = &c.snippets {
             for (server, snippet) in [
-                ("nginx", a.nginx),
-                ("Apache", other.apache.as_str()),
-                ("Caddy", other.caddy.as_str()),
-                ("HAProxy", other.haproxy.as_str()),
+                ("nginx", &s.nginx),
+                ("Apache", &s.apache),
+                ("Caddy", &s.caddy),
+                ("HAProxy", &s.haproxy),
             ] {
                 let mut lines = snippet.lines();
                 let first = lines.next().unwrap_or_default();
-                let _ = writeln!(out, "      {server:<8} {}", st.dim(first));
+                let _ = writeln!(out, "       {server:<8} {}", st.dim(first));
                 for l in lines {
-                    let _ = writeln!(out, "               {}", st.dim(l));
+                    let _ = writeln!(out, "                {}", st.dim(l));
                 }
             }
         }
@@ -167,11 +226,10 @@ pub fn render(r: &HostResult, color: bool) -> String {
 }
 
 /// The composite rating on top of a host's report: letter, score, each part with its weight.
-pub fn render_rating(r: &HostResult, color: bool) -> String {
+fn render_rating(r: &HostResult, st: &Style) -> String {
     let Some(rating) = &r.rating else {
         return String::new();
     };
-    let st = Style { color };
     let mut out = String::new();
     let capped = if rating.letter == rating.uncapped_letter {
         String::new()
@@ -201,35 +259,21 @@ pub fn render_rating(r: &HostResult, color: bool) -> String {
             st.bad(&format!("capped at {}: {}", c.letter, c.why))
         );
     }
-    if let Some((ev, d)) = &r.dns {
-        out.push_str(
-            &crate::dns::render(&r.evidence.host, ev, d)
-                .replace('\n', "\n  ")
-                .trim_end_matches(' ')
-                .to_string()
-                .replacen("DNS for", "  DNS for", 1),
-        );
+    out.push('\n');
+    out
+}
+
+/// DNS facts and the IPv6 check.
+fn render_dns_ipv6(r: &HostResult, st: &Style) -> String {
+    let mut out = String::new();
+    if r.dns.is_none() && r.ipv6.is_none() {
+        return out;
     }
-    if let Some((facts, verdict)) = &r.software {
-        let name = facts.software.as_deref().unwrap_or("unknown software");
-        let version = facts
-            .version
-            .as_ref()
-            .map(|v| v.raw.as_str())
-            .unwrap_or("?");
-        let _ = writeln!(out, "  Software: {name} {version}");
-        if let Some(v) = verdict {
-            let _ = writeln!(out, "    {}", v.summary);
-            for a in v.advisories_fixed_since.iter().take(10) {
-                let _ = writeln!(out, "    - {} fixed in {}", a.id, a.fixed_in);
-            }
-            if v.advisories_fixed_since.len() > 10 {
-                let _ = writeln!(
-                    out,
-                    "    - … and {} more",
-                    v.advisories_fixed_since.len() - 10
-                );
-            }
+    let _ = writeln!(out, "{}", st.bold("DNS and IPv6"));
+    if let Some((ev, d)) = &r.dns {
+        let text = crate::dns::render(&r.evidence.host, ev, d);
+        for line in text.lines().skip(1) {
+            let _ = writeln!(out, "{line}");
         }
     }
     if let Some((_, v)) = &r.ipv6 {
@@ -251,33 +295,66 @@ pub fn render_rating(r: &HostResult, color: bool) -> String {
     out
 }
 
-/// Newer guidance the Observatory score ignores.
-pub fn render_guidance(r: &HostResult, color: bool) -> String {
-    let st = Style { color };
-    let Some(items) = &r.guidance else {
-        return String::new();
-    };
+/// How many advisories the folded report lists before the count.
+const FOLDED_ADVISORIES: usize = 5;
+
+/// The software, its version and the advisories a newer release fixed.
+fn render_software(r: &HostResult, st: &Style, verbose: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {}",
-        st.bold("Newer guidance (not in the Observatory score)")
-    );
-    for i in items {
-        let mark = if i.ok { "✓" } else { "·" };
-        let value = i.value.as_deref().unwrap_or("absent");
-        let _ = writeln!(out, "  {mark} {:<30} {value}", i.id);
-        if !i.ok {
-            let _ = writeln!(out, "      {}", st.dim(i.advice));
+    let Some((facts, verdict)) = &r.software else {
+        return out;
+    };
+    let name = facts.software.as_deref().unwrap_or("unknown software");
+    let version = facts
+        .version
+        .as_ref()
+        .map(|v| v.raw.as_str())
+        .unwrap_or("?");
+    let _ = writeln!(out, "{}", st.bold(&format!("Software: {name} {version}")));
+    if let Some(v) = verdict {
+        let _ = writeln!(out, "  {}", v.summary);
+        let shown = if verbose {
+            v.advisories_fixed_since.len()
+        } else {
+            FOLDED_ADVISORIES
+        };
+        for a in v.advisories_fixed_since.iter().take(shown) {
+            let _ = writeln!(out, "  - {} fixed in {}", a.id, a.fixed_in);
+        }
+        if v.advisories_fixed_since.len() > shown {
+            let _ = writeln!(
+                out,
+                "  - … and {} more (--verbose lists them all)",
+                v.advisories_fixed_since.len() - shown
+            );
         }
     }
     out.push('\n');
     out
 }
 
+/// Newer guidance the Observatory score ignores.
+fn render_guidance(r: &HostResult, st: &Style) -> String {
+    let Some(items) = &r.guidance else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        st.bold("Newer guidance (not in the Observatory score)")
+    );
+    for i in items {
+        let mark = if i.ok { "✓" } else { "·" };
+        let value = i.value.as_deref().unwrap_or("absent");
+        let _ = writeln!(out, "  {mark} {:<30} {value}", i.id);
+    }
+    out.push('\n');
+    out
+}
+
 /// The legacy (2017) Observatory part, with `--scoring legacy`.
-pub fn render_legacy(r: &HostResult, color: bool) -> String {
-    let st = Style { color };
+fn render_legacy(r: &HostResult, st: &Style) -> String {
     let Some(legacy) = &r.legacy else {
         return String::new();
     };
@@ -306,44 +383,47 @@ pub fn render_legacy(r: &HostResult, color: bool) -> String {
     out
 }
 
-/// The TLS section of a host's report: grades, facts, fixes.
-pub fn render_tls(r: &HostResult, color: bool) -> String {
+/// The TLS section: grades and findings, then the facts (suites folded unless `verbose`).
+fn render_tls(r: &HostResult, st: &Style, verbose: bool) -> String {
     let Some(t) = &r.tls else {
         return String::new();
     };
     let mut out = String::new();
-    out.push_str(&crate::tls::render_grades(&t.grades, color));
-    out.push_str(&crate::tls::render_text(&t.report, color));
-    out.push_str(&crate::tls::render_fixes(&t.grades, color));
+    out.push_str(&crate::tls::render_grades(&t.grades, st.color, verbose));
+    out.push_str(&crate::tls::render_text(&t.report, st.color, verbose));
+    if !verbose {
+        out.push_str("  (--verbose lists every accepted suite and every item of long findings)\n");
+    }
     out.push('\n');
     out
 }
 
-/// A one-line-per-host summary after several reports.
+/// A one-line-per-host summary after several reports: the rating when it ran, else the
+/// Observatory grade; hosts that could not be reached say why.
 pub fn summary(results: &[HostResult], color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
     let _ = writeln!(out, "{}", st.bold("Summary"));
     for r in results {
-        match &r.outcome {
-            Ok(rep) => {
+        let host = &r.evidence.host;
+        if let Some(u) = &r.unreachable {
+            let _ = writeln!(out, "  {:<4} {:>4}  {host}  {u}", st.bad("DOWN"), "-");
+            continue;
+        }
+        match (&r.rating, &r.outcome) {
+            (Some(rating), _) => {
                 let _ = writeln!(
                     out,
-                    "  {:<4} {:>4}  {}",
-                    st.grade(rep.grade),
-                    rep.score,
-                    r.evidence.host
+                    "  {:<4} {:>4}  {host}",
+                    st.grade(rating.letter),
+                    rating.score
                 );
             }
-            Err(e) => {
-                let _ = writeln!(
-                    out,
-                    "  {:<4} {:>4}  {}  {}",
-                    st.bad("ERR"),
-                    "-",
-                    r.evidence.host,
-                    e
-                );
+            (None, Ok(rep)) => {
+                let _ = writeln!(out, "  {:<4} {:>4}  {host}", st.grade(rep.grade), rep.score);
+            }
+            (None, Err(e)) => {
+                let _ = writeln!(out, "  {:<4} {:>4}  {host}  {e}", st.bad("ERR"), "-");
             }
         }
     }

@@ -1,0 +1,369 @@
+//! The whole-instance scan as a library, so the CLI (and later the monitor) run the same steps:
+//! find the host's addresses once, retrieve every part at the same time (HTTP sessions, TLS
+//! probes, IPv6, DNS, fediverse software, security.txt), then check, grade and rate them with
+//! pure functions. A host that cannot be reached ends as [`Unreachable`] with its cause and no
+//! rating, never as an F built from nothing.
+
+mod changes;
+mod reach;
+
+pub use changes::{Change, ChangeKind, Snippets, changes};
+pub use reach::{Cause, Resolution, Unreachable, resolve};
+
+use futures_util::stream::{self, StreamExt};
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vigil_ipv6::Ipv6Verdict;
+use vigil_model::fedi::{BranchStatus, FediFacts, VersionVerdict};
+use vigil_model::ipv6::Ipv6Evidence;
+use vigil_model::{Hostname, HttpEvidence, ObservatoryReport, SiteError, TlsEvidence};
+use vigil_probe::ProbeConfig;
+use vigil_rating::Rating;
+use vigil_tls_checks::TlsReport;
+use vigil_tls_grade::TlsGrades;
+
+/// Which parts a scan runs, and how. The CLI builds one from its flags; nothing here depends
+/// on the output format.
+#[derive(Debug, Clone)]
+pub struct ScanProfile {
+    pub probe: ProbeConfig,
+    /// TLS probing; `None` skips TLS and with it IPv6, security.txt and the rating.
+    pub tls: Option<vigil_tls_probe::TlsProbeConfig>,
+    /// DNS lookups for the full report.
+    pub dns: Option<vigil_dns::DnsConfig>,
+    /// Fediverse facts for the full report.
+    pub fedi: Option<vigil_fedi::FediConfig>,
+    /// Grade with the legacy 135-point Observatory as well.
+    pub legacy: bool,
+    /// Hosts scanned at the same time.
+    pub concurrency: usize,
+}
+
+impl ScanProfile {
+    /// True when the full instance report (TLS, IPv6, DNS, software, rating) runs.
+    pub fn full(&self) -> bool {
+        self.tls.is_some()
+    }
+}
+
+/// The TLS part of a host's result.
+#[derive(Debug, Clone)]
+pub struct TlsResult {
+    pub report: TlsReport,
+    pub grades: TlsGrades,
+}
+
+/// Everything known about one scanned host.
+#[derive(Debug, Clone)]
+pub struct HostResult {
+    pub evidence: HttpEvidence,
+    pub outcome: Result<ObservatoryReport, SiteError>,
+    /// Set when the host could not be reached at all; every other part is then empty.
+    pub unreachable: Option<Unreachable>,
+    /// `None` when TLS was not probed (`--format observatory`, `--no-tls`, `replay`).
+    pub tls: Option<TlsResult>,
+    /// The IPv6 check, with the full report only.
+    pub ipv6: Option<(Ipv6Evidence, Ipv6Verdict)>,
+    /// The composite rating, with the full report only.
+    pub rating: Option<Rating>,
+    /// DNS facts, with the full report only.
+    pub dns: Option<(vigil_dns::DnsEvidence, vigil_dns::DnsReport)>,
+    /// Fediverse software facts and, for Mastodon, the version verdict.
+    pub software: Option<(FediFacts, Option<VersionVerdict>)>,
+    /// Newer guidance beside the score (Permissions-Policy, COOP, COEP, security.txt).
+    pub guidance: Option<Vec<vigil_checks::guidance::GuidanceItem>>,
+    /// The legacy (2017, 135-point) Observatory report, with `--scoring legacy`.
+    pub legacy: Option<Result<vigil_grade::legacy::LegacyReport, SiteError>>,
+}
+
+impl HostResult {
+    /// True when the host runs Mastodon (the report then adds Mastodon notes).
+    pub fn is_mastodon(&self) -> bool {
+        self.software
+            .as_ref()
+            .and_then(|(f, _)| f.software.as_deref())
+            == Some("mastodon")
+    }
+}
+
+/// Checks and grades HTTP evidence (pure).
+pub fn analyse(evidence: HttpEvidence) -> HostResult {
+    let outcome = vigil_checks::run_all(&evidence).map(|outcomes| vigil_grade::grade(&outcomes));
+    let unreachable = reach::from_http(&evidence, outcome.as_ref().err());
+    HostResult {
+        evidence,
+        outcome,
+        unreachable,
+        tls: None,
+        ipv6: None,
+        rating: None,
+        dns: None,
+        software: None,
+        guidance: None,
+        legacy: None,
+    }
+}
+
+/// What `/.well-known/security.txt` answers over https (first address of the host).
+async fn security_txt(
+    addr: Option<IpAddr>,
+    host: &str,
+    port: u16,
+) -> vigil_checks::guidance::SecurityTxt {
+    let none = vigil_checks::guidance::SecurityTxt {
+        status: None,
+        content_type: None,
+    };
+    let Some(ip) = addr else {
+        return none;
+    };
+    match vigil_tls_probe::head::get_head_of(
+        std::net::SocketAddr::new(ip, port),
+        host,
+        "/.well-known/security.txt",
+        true,
+        Duration::from_secs(8),
+    )
+    .await
+    {
+        Ok(head) => vigil_checks::guidance::SecurityTxt {
+            status: Some(head.status),
+            content_type: head.header("content-type").map(str::to_string),
+        },
+        Err(_) => none,
+    }
+}
+
+/// Software facts and the version verdict on `today` (pure).
+pub fn software(
+    ev: &vigil_model::fedi::FediEvidence,
+    today: time::Date,
+) -> (FediFacts, Option<VersionVerdict>) {
+    let facts = vigil_fedi::facts(ev);
+    let verdict = vigil_fedi::ReleaseData::bundled()
+        .ok()
+        .and_then(|data| vigil_fedi::verdict(&facts, data, today));
+    (facts, verdict)
+}
+
+/// The rating's inputs from what this scan measured (pure).
+pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
+    let tls = r.tls.as_ref().map(|t| {
+        let cert = t.report.certificate.as_ref();
+        let https = t.report.protocols.tls1_3.supported
+            || t.report.protocols.tls1_2.supported
+            || t.report.protocols.tls1_1.supported
+            || t.report.protocols.tls1_0.supported
+            || t.report.protocols.ssl3_0.supported;
+        vigil_rating::Tls {
+            https,
+            grade: t.grades.ssllabs.grade.clone(),
+            grade_if_trusted: t.grades.ssllabs.grade_if_trust_ignored.clone(),
+            trusted: cert.is_some_and(|c| c.trusted),
+            hostname_match: cert.is_some_and(|c| c.hostname_match),
+        }
+    });
+    vigil_rating::Parts {
+        http_score: r
+            .outcome
+            .as_ref()
+            .ok()
+            .map(|o| u32::try_from(o.score).unwrap_or(0)),
+        tls,
+        software: r.software.as_ref().and_then(|(_, v)| v.as_ref()).map(|v| {
+            let own: usize = v
+                .advisories_fixed_since
+                .iter()
+                .filter(|a| !a.third_party)
+                .count();
+            vigil_rating::Software {
+                latest_on_branch: v.is_latest_on_branch,
+                branch_supported: !matches!(v.branch_status, BranchStatus::EndOfLife { .. }),
+                missed_advisories: own,
+                missed_dependency_fixes: if own == 0 {
+                    v.security_releases_missed.len()
+                } else {
+                    0
+                },
+            }
+        }),
+        ipv6: r.ipv6.as_ref().map(|(_, v)| vigil_rating::Ipv6 {
+            aaaa: v.aaaa,
+            reachable: v.reachable,
+            same_site: v.same_site,
+        }),
+        // A name the resolver cannot see at all (only in /etc/hosts, split horizon, no
+        // network) gives no DNSSEC verdict worth rating: leave the part out.
+        dnssec: r.dns.as_ref().map(|(_, d)| match d.dnssec {
+            _ if d.a.is_empty() && d.aaaa.is_empty() => vigil_rating::Dnssec::Indeterminate,
+            vigil_dns::DnssecStatus::Secure => vigil_rating::Dnssec::Secure,
+            vigil_dns::DnssecStatus::Insecure => vigil_rating::Dnssec::Insecure,
+            vigil_dns::DnssecStatus::Bogus => vigil_rating::Dnssec::Bogus,
+            _ => vigil_rating::Dnssec::Indeterminate,
+        }),
+        uptime: None,
+    }
+}
+
+/// Seconds since the Unix epoch, the one clock reading of a scan.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Analyses and grades TLS evidence against the profile's trust store at `now` (pure).
+pub fn analyse_tls(evidence: &TlsEvidence, profile: &ScanProfile, now: i64) -> TlsResult {
+    let report = vigil_tls_checks::analyse(evidence, &profile.probe.trust.roots.roots, now);
+    let grades = vigil_tls_grade::grade(&report);
+    TlsResult { report, grades }
+}
+
+/// Looks up the DNS facts and the served chain (for TLSA) at once.
+pub async fn dns_lookup(
+    host: &str,
+    port: u16,
+    config: &vigil_dns::DnsConfig,
+) -> (vigil_dns::DnsEvidence, vigil_dns::DnsReport) {
+    let (ev, chain) = tokio::join!(
+        vigil_dns::retrieve_dns(host, port, config),
+        vigil_tls_probe::served_chain(host, port, Duration::from_secs(8)),
+    );
+    let report = vigil_dns::json_view(&ev, chain.as_deref().unwrap_or_default());
+    (ev, report)
+}
+
+/// A host whose name did not lead to an address: every part empty, the cause kept.
+fn unreachable_result(host: &Hostname, why: Unreachable) -> HostResult {
+    let failure = vigil_model::evidence::SessionFailure {
+        status: vigil_model::evidence::ProbeStatus::DnsError,
+        detail: why.detail.clone(),
+    };
+    let evidence = HttpEvidence {
+        host: host.as_str().to_string(),
+        http: None,
+        http_failure: Some(failure.clone()),
+        https: None,
+        https_failure: Some(failure),
+        preflight: None,
+        robots_status: None,
+        elapsed_ms: 0,
+        legacy: None,
+    };
+    let mut r = analyse(evidence);
+    r.unreachable = Some(why);
+    r
+}
+
+/// Scans one host with every part the profile asks for.
+pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
+    // The full report resolves the name once first: a name that does not resolve is said so
+    // at once, instead of six probes each failing in its own way.
+    let (v4, v6) = if profile.full() {
+        match resolve(host.as_str(), profile.probe.https_port).await {
+            Resolution::Addresses { v4, v6 } => (v4, v6),
+            Resolution::Failed(why) => return unreachable_result(host, why),
+        }
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let first = v4
+        .first()
+        .copied()
+        .or_else(|| v6.first().copied().map(IpAddr::V6));
+    let http = vigil_probe::retrieve_http(host, &profile.probe);
+    let tls = async {
+        match &profile.tls {
+            Some(config) => Some(
+                vigil_tls_probe::retrieve_tls(host.as_str(), profile.probe.https_port, config)
+                    .await,
+            ),
+            None => None,
+        }
+    };
+    let ipv6 = async {
+        profile.tls.as_ref()?;
+        let ev = vigil_ipv6::check(
+            host.as_str(),
+            &v4,
+            &v6,
+            profile.probe.http_port,
+            profile.probe.https_port,
+            Duration::from_secs(8),
+        )
+        .await;
+        let verdict = vigil_ipv6::verdict(&ev);
+        Some((ev, verdict))
+    };
+    let dns = async {
+        let config = profile.dns.as_ref()?;
+        Some(dns_lookup(host.as_str(), profile.probe.https_port, config).await)
+    };
+    let fedi = async {
+        let config = profile.fedi.as_ref()?;
+        Some(vigil_fedi::retrieve_fedi(host.as_str(), config).await)
+    };
+    let txt = async {
+        profile.tls.as_ref()?;
+        Some(security_txt(first, host.as_str(), profile.probe.https_port).await)
+    };
+    let (http, tls, ipv6, dns, fedi, txt) = tokio::join!(http, tls, ipv6, dns, fedi, txt);
+    let now = now();
+    let mut result = analyse(http);
+    // Reachable over TLS means reachable, even when no HTTP answer came back.
+    let tls_answered = tls.as_ref().is_some_and(|t| t.failure.is_none());
+    if tls_answered {
+        result.unreachable = None;
+    }
+    if result.unreachable.is_some() {
+        return result;
+    }
+    if profile.legacy {
+        result.legacy = Some(vigil_grade::legacy::legacy_report(&result.evidence));
+    }
+    result.tls = tls.map(|ev| analyse_tls(&ev, profile, now));
+    result.ipv6 = ipv6;
+    result.dns = dns;
+    let today = time::OffsetDateTime::from_unix_timestamp(now)
+        .map(|t| t.date())
+        .unwrap_or(time::Date::MIN);
+    result.software = fedi.map(|ev| software(&ev, today));
+    if let Some(txt) = txt {
+        result.guidance = Some(vigil_checks::guidance::guidance(
+            &result.evidence,
+            Some(&txt),
+        ));
+    }
+    if result.tls.is_some() {
+        result.rating = Some(vigil_rating::rate(&rating_parts(&result)));
+    }
+    result
+}
+
+/// Scans every host, at most `profile.concurrency` at a time, keeping input order. One host's
+/// failure never stops the others.
+pub async fn scan_all(hosts: &[Hostname], profile: &ScanProfile) -> Vec<HostResult> {
+    stream::iter(hosts.iter())
+        .map(|host| scan_host(host, profile))
+        .buffered(profile.concurrency.max(1))
+        .collect()
+        .await
+}
+
+/// Every address of `host` from the system resolver, split by family (IPv4-mapped IPv6
+/// addresses count as IPv4).
+pub(crate) fn split(found: impl Iterator<Item = IpAddr>) -> (Vec<IpAddr>, Vec<Ipv6Addr>) {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for ip in found {
+        match ip {
+            IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+                Some(mapped) => v4.push(IpAddr::V4(mapped)),
+                None => v6.push(ip),
+            },
+            ip => v4.push(ip),
+        }
+    }
+    (v4, v6)
+}
