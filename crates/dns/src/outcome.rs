@@ -1,6 +1,8 @@
 //! How one query ended, from hickory's answer or error, and the DNSSEC status of a lookup set
 //! derived from those outcomes. Pure: no I/O. Main type: [`Outcome`].
 
+use crate::limits::MAX_RECORDS_PER_ANSWER;
+use crate::wildcard::wildcard_expansion_proven;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::dnssec::Proof;
 use hickory_resolver::proto::op::ResponseCode;
@@ -80,9 +82,29 @@ pub(crate) fn classify(e: &NetError) -> Outcome {
             }
         }
         NetError::Dns(DnsError::Nsec {
-            response, proof, ..
+            query,
+            response,
+            proof,
+            ..
         }) => {
-            if *proof == Proof::Bogus {
+            if *proof == Proof::Bogus
+                && wildcard_expansion_proven(
+                    query.name(),
+                    query.query_type(),
+                    &response.answers,
+                    &response.authorities,
+                )
+            {
+                // hickory's NSEC check rejects this valid shape; see `wildcard`
+                let rdata: Vec<RData> = response
+                    .answers
+                    .iter()
+                    .filter(|r| r.name == *query.name() && r.record_type() == query.query_type())
+                    .take(MAX_RECORDS_PER_ANSWER)
+                    .map(|r| r.data.clone())
+                    .collect();
+                Outcome::Records(rdata, Proof::Secure)
+            } else if *proof == Proof::Bogus {
                 Outcome::Bogus
             } else if response.response_code == ResponseCode::NXDomain {
                 Outcome::NxDomain(*proof)

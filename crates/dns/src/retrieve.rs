@@ -71,24 +71,29 @@ pub async fn retrieve_dns(host: &str, port: u16, config: &DnsConfig) -> DnsEvide
         }
     };
 
-    let resolver =
-        match timeout_at(deadline, build_resolver(config, &mut ev.errors, deadline)).await {
-            Ok(Some(r)) => r,
-            Ok(None) => return finish(ev),
-            Err(_) => {
-                ev.errors
-                    .push("timed out while preparing the resolver".into());
-                return finish(ev);
-            }
-        };
+    let prepared = match timeout_at(
+        deadline,
+        build_resolver(config, &name, &mut ev.errors, deadline),
+    )
+    .await
+    {
+        Ok(Some(p)) => p,
+        Ok(None) => return finish(ev),
+        Err(_) => {
+            ev.errors
+                .push("timed out while preparing the resolver".into());
+            return finish(ev);
+        }
+    };
 
+    let resolver = &prepared.resolver;
     let (a, aaaa, caa, tlsa) = tokio::join!(
-        query(&resolver, &name, RecordType::A, deadline),
-        query(&resolver, &name, RecordType::AAAA, deadline),
-        caa_climb(&resolver, &name, deadline),
+        query(resolver, &name, RecordType::A, deadline),
+        query(resolver, &name, RecordType::AAAA, deadline),
+        caa_climb(resolver, &name, deadline),
         async {
             match &tlsa_name {
-                Some(n) => query(&resolver, n, RecordType::TLSA, deadline).await,
+                Some(n) => query(resolver, n, RecordType::TLSA, deadline).await,
                 None => Outcome::Failed("no TLSA name".into()),
             }
         },
@@ -151,7 +156,12 @@ pub async fn retrieve_dns(host: &str, port: u16, config: &DnsConfig) -> DnsEvide
         }
     }
 
-    ev.dnssec = dnssec_status(&a, &aaaa, &[&caa_outcome, &tlsa]);
+    ev.dnssec = if prepared.blind.is_some() {
+        // nothing was validated, so nothing is secure, insecure or proved broken
+        DnssecStatus::Indeterminate
+    } else {
+        dnssec_status(&a, &aaaa, &[&caa_outcome, &tlsa])
+    };
     finish(ev)
 }
 
