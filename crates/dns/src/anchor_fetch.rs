@@ -210,7 +210,7 @@ const MAX_TCP_ANSWER: usize = 65_535;
 
 /// One query with DO set: UDP, then TCP when the answer is truncated; every step bounded by
 /// `deadline`. Answers with another ID or that do not parse are ignored (spoofing, garbage).
-async fn exchange(
+pub(crate) async fn exchange(
     server: SocketAddr,
     name: &Name,
     rtype: RecordType,

@@ -131,7 +131,7 @@ pub(crate) fn blindness(
 
 /// The server the anchor DNSKEYs are fetched from: the configured one, else the first of
 /// resolv.conf.
-fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
+pub(crate) fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
     if let Some(addr) = config.resolver {
         return Some(addr);
     }

@@ -10,9 +10,9 @@
 //! encloser, so no name between the wildcard and the query name exists. Pure: records in,
 //! verdict out.
 
-use hickory_resolver::proto::dnssec::Proof;
-use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData};
+use hickory_resolver::proto::dnssec::{Proof, Verifier};
+use hickory_resolver::proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 /// Whether `answers` hold a validated wildcard expansion for `qname`/`qtype` whose
 /// non-existence proof for the next closer name is among the validated NSECs of `authorities`.
@@ -60,6 +60,57 @@ pub(crate) fn wildcard_expansion_proven(
             && covers(&r.name, nsec.next_domain_name(), qname)
             && closest_encloser(qname, &r.name, nsec.next_domain_name()) == labels(&encloser).len()
     })
+}
+
+/// Marks `Secure` every RRset of `records` (and the RRSIG) that a current RRSIG by `signer`
+/// made with one of `keys` (the signer's validated DNSKEYs) verifies; leaves the rest alone.
+/// For answers fetched without hickory's validator, so [`wildcard_expansion_proven`] can judge
+/// them.
+pub(crate) fn mark_verified(records: &mut [Record], keys: &[DNSKEY], signer: &Name, now: u32) {
+    // RFC 4034 §3.1.5: serial-number arithmetic
+    let after = |a: u32, b: u32| a.wrapping_sub(b) < 1 << 31;
+    let mut verified: Vec<(Name, RecordType, usize)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = &r.data else {
+            continue;
+        };
+        let input = sig.input();
+        if input.signer_name != *signer
+            || !signer.zone_of(&r.name)
+            || !after(now, input.sig_inception.get())
+            || !after(input.sig_expiration.get(), now)
+        {
+            continue;
+        }
+        let rrset: Vec<&Record> = records
+            .iter()
+            .filter(|x| x.name == r.name && x.record_type() == input.type_covered)
+            .collect();
+        if rrset.is_empty() {
+            continue;
+        }
+        let ok = keys.iter().any(|key| {
+            !key.revoke()
+                && Verifier::algorithm(key) == input.algorithm
+                && key.calculate_key_tag().ok() == Some(input.key_tag)
+                && key
+                    .verify_rrsig(&r.name, DNSClass::IN, sig, rrset.iter().copied())
+                    .is_ok()
+        });
+        if ok {
+            verified.push((r.name.clone(), input.type_covered, i));
+        }
+    }
+    for (name, rtype, sig_index) in verified {
+        for r in records.iter_mut() {
+            if r.name == name && r.record_type() == rtype {
+                r.proof = Proof::Secure;
+            }
+        }
+        if let Some(sig) = records.get_mut(sig_index) {
+            sig.proof = Proof::Secure;
+        }
+    }
 }
 
 /// `owner < name < next` in canonical order, or past the last NSEC of the zone (it wraps).
