@@ -149,6 +149,58 @@ mod tests {
         }
     }
 
+    /// The association data of `cert` for a selector and matching type.
+    fn data(cert: &[u8], selector: u8, matching: u8) -> Vec<u8> {
+        let selected = if selector == 0 {
+            cert.to_vec()
+        } else {
+            spki(cert).unwrap()
+        };
+        match matching {
+            0 => selected,
+            1 => Sha256::digest(&selected).to_vec(),
+            _ => Sha512::digest(&selected).to_vec(),
+        }
+    }
+
+    #[test]
+    fn every_usage_selector_and_matching_type() {
+        let (leaf, ca) = chain();
+        let (stranger, stranger_ca) = chain();
+        for usage in 0..4u8 {
+            // end-entity usages (1, 3) name the leaf, trust-anchor usages (0, 2) the CA
+            let (right, wrong) = if usage % 2 == 1 {
+                (&leaf, &ca)
+            } else {
+                (&ca, &leaf)
+            };
+            for selector in 0..2u8 {
+                for matching in 0..3u8 {
+                    let r = rec(usage, selector, matching, &data(right, selector, matching));
+                    let served = [leaf.clone(), ca.clone()];
+                    let v = tlsa_verdict(&ev(vec![r.clone()]), &served);
+                    assert_eq!(v.matches, Some(true), "{r:?}");
+                    // the same record built from the other certificate of the chain
+                    let w = rec(usage, selector, matching, &data(wrong, selector, matching));
+                    assert_eq!(
+                        tlsa_verdict(&ev(vec![w.clone()]), &served).matches,
+                        Some(false),
+                        "{w:?}"
+                    );
+                    // another chain does not match
+                    let other = [stranger.clone(), stranger_ca.clone()];
+                    assert_eq!(
+                        tlsa_verdict(&ev(vec![r.clone()]), &other).matches,
+                        Some(false),
+                        "{r:?}"
+                    );
+                    // nothing served: no answer
+                    assert_eq!(tlsa_verdict(&ev(vec![r]), &[]).matches, None);
+                }
+            }
+        }
+    }
+
     #[test]
     fn dane_ta_matches_a_certificate_after_the_leaf() {
         let (leaf, ca) = chain();

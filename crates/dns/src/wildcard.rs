@@ -279,6 +279,19 @@ mod tests {
     }
 
     #[test]
+    fn unsigned_or_foreign_records_are_not_marked() {
+        // records with an RRSIG that does not verify (no key, wrong signer) stay as they were
+        let mut records = answer("any.wild.example.", 2);
+        for r in &mut records {
+            r.proof = Proof::Indeterminate;
+        }
+        mark_verified(&mut records, &[], &n("example."), 0);
+        assert!(records.iter().all(|r| r.proof == Proof::Indeterminate));
+        mark_verified(&mut records, &[], &n("other."), 0);
+        assert!(records.iter().all(|r| r.proof == Proof::Indeterminate));
+    }
+
+    #[test]
     fn canonical_cover_and_encloser() {
         assert!(covers(
             &n("*.wild.example."),
