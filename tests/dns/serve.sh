@@ -8,9 +8,11 @@
 #   serve.sh status     one line; exit 0 only when knotd runs and answers for secure.vigil.test
 #   serve.sh anchor     print the path of the trust anchor file (vigil.test. DNSKEY)
 #   serve.sh anchor-ds  print the path of the same anchor as a DS record
+#   serve.sh anchor-for ZONE   the DNSKEY anchor file of ZONE (vigil.test, nsec.vigil.test, other.test)
+#   serve.sh delv-anchor ZONE  the same anchor as a delv/BIND trust-anchors file (the tests' oracle)
 #   serve.sh addr       print the server address (127.0.0.1:PORT)
 #
-# Zones served (all have A 127.0.0.1, AAAA ::1, CAA 0 issue "letsencrypt.org", and a TLSA
+# Zones served (all but dane have A 127.0.0.1, AAAA ::1, CAA 0 issue "letsencrypt.org", and a TLSA
 # 3 1 1 record at _443._tcp whose digest is the SPKI SHA-256 of ./tlsa-cert.pem):
 #   vigil.test.           signed parent; its KSK is the trust anchor (there is no real root chain)
 #   secure.vigil.test.    signed, DS in the parent                          -> secure
@@ -18,8 +20,16 @@
 #                         (127.0.0.1 -> 127.0.0.2), so the A RRSIG does not verify -> bogus
 #   insecure.vigil.test.  unsigned; the parent delegates to it without DS, and the parent's signed
 #                         NSEC at the delegation proves the DS is absent          -> insecure
+#   nsec.vigil.test.      signed with NSEC, plus names that need denial proofs: noaaaa (A only,
+#                         with _443._tcp.noaaaa and b.noaaaa below it), *.wild  -> secure
+#   nsec3.vigil.test.     the same names, signed with NSEC3                      -> secure
+#   dane.vigil.test.      uUsSmM names with TLSA U S M for every usage/selector/matching type,
+#                         against dane-leaf.pem (usages 1, 3) and dane-ca.pem (0, 2) -> secure
+#   expired.vigil.test.   signed with signatures that ran out a day ago         -> bogus
+#   badds.vigil.test.     signed, but the parent's DS is that of a key the zone never uses -> bogus
+#   other.test.           signed, outside vigil.test.: indeterminate under the vigil.test. anchor
 # A validator needs the parent for the insecure case: with an anchor only at secure.vigil.test. a
-# name outside it could not be proved insecure (hickory walks up to the root and calls it bogus).
+# name outside it could not be proved insecure (no anchor covers it: indeterminate).
 #
 # Everything generated lives in ${VIGIL_TEST_STATE:-/tmp/vigil-test}/dns; this script never writes
 # next to itself. Layout: keys/ (dnssec-keygen output, kept across starts so the anchor is stable),
@@ -365,7 +375,7 @@ cmd_start() {
   local _
   for _ in $(seq 50); do
     if answers; then
-      say "ready: secure, bogus and insecure .vigil.test; anchor $ANCHOR"
+      say "ready: vigil.test. and its children, other.test.; anchor $ANCHOR"
       return 0
     fi
     pid_of "$PIDFILE" >/dev/null || die "knotd exited; see $RUN/knotd.log"
