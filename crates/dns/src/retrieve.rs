@@ -5,6 +5,14 @@
 //! The DNSSEC status follows the host's address answer (RFC 4035 §4.3): the proof on its A
 //! records, else on its AAAA records, else on the NSEC/NSEC3 (or SOA) of the denial; any bogus
 //! answer in the set makes the whole set bogus, because a validator would have thrown it away.
+//!
+//! Bogus means a proven broken chain (bad or expired signature, a DS matching no key), since
+//! the rating caps a bogus zone at D. So before validating, the resolver step checks that a
+//! trust anchor covers the host and that the anchor's DNSKEYs arrive signed through the
+//! resolver; when not (another tree, an unreachable resolver, one that strips signatures) the
+//! set is `indeterminate` with the reason in `errors`, and the records are looked up without
+//! validation so they are still reported. A bogus answer that is really a wildcard expansion
+//! hickory misjudges is re-checked (see `wildcard`).
 
 use crate::anchor_fetch::exchange;
 use crate::config::DnsConfig;
