@@ -23,6 +23,7 @@
 #   nsec.vigil.test.      signed with NSEC, plus names that need denial proofs: noaaaa (A only,
 #                         with _443._tcp.noaaaa and b.noaaaa below it), *.wild  -> secure
 #   nsec3.vigil.test.     the same names, signed with NSEC3                      -> secure
+#   nsec3iter.vigil.test. the same again, NSEC3 with a salt and 150 iterations -> secure
 #   dane.vigil.test.      uUsSmM names with TLSA U S M for every usage/selector/matching type,
 #                         against dane-leaf.pem (usages 1, 3) and dane-ca.pem (0, 2) -> secure
 #   expired.vigil.test.   signed with signatures that ran out a day ago         -> bogus
@@ -44,9 +45,9 @@ STATE="${VIGIL_TEST_STATE:-/tmp/vigil-test}/dns"
 PORT="${VIGIL_DNS_PORT:-53535}"
 PARENT=vigil.test
 CHILDREN=(secure.vigil.test bogus.vigil.test insecure.vigil.test nsec.vigil.test nsec3.vigil.test
-  dane.vigil.test expired.vigil.test badds.vigil.test)
-SIGNED_CHILDREN=(secure.vigil.test bogus.vigil.test nsec.vigil.test nsec3.vigil.test dane.vigil.test
-  expired.vigil.test badds.vigil.test)
+  nsec3iter.vigil.test dane.vigil.test expired.vigil.test badds.vigil.test)
+SIGNED_CHILDREN=(secure.vigil.test bogus.vigil.test nsec.vigil.test nsec3.vigil.test
+  nsec3iter.vigil.test dane.vigil.test expired.vigil.test badds.vigil.test)
 OTHER=other.test # signed, but outside the vigil.test. anchor (no parent serves a DS for it)
 ANCHORED=("$PARENT" nsec.vigil.test "$OTHER") # zones with an anchor file (anchors/ZONE.key, ZONE.delv.conf)
 TLSA_CERT="$HERE/tlsa-cert.pem"
@@ -250,7 +251,7 @@ write_zones() {
       soa "$z"
       case "$z" in
         dane.*) dane_records ;;
-        nsec.* | nsec3.*) leaf_records "$z"; proof_records ;;
+        nsec.* | nsec3.* | nsec3iter.*) leaf_records "$z"; proof_records ;;
         *) leaf_records "$z" ;;
       esac
     } >"$ZONES/$z.zone"
@@ -259,6 +260,7 @@ write_zones() {
   for z in "${SIGNED_CHILDREN[@]}" "$OTHER"; do
     case "$z" in
       nsec3.*) sign "$z" -3 - -H 0 ;; # RFC 9276: no salt, no extra iterations
+      nsec3iter.*) sign "$z" -3 ab12 -H 150 ;; # salted, 150 iterations: the most BIND 9.18 validates
       expired.*) sign "$z" -P -s now-172800 -e now-86400 ;; # every signature ran out a day ago (-P: no self-check)
       *) sign "$z" ;;
     esac

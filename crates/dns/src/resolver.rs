@@ -141,6 +141,10 @@ pub(crate) fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
     Some(SocketAddr::new(ns.ip, port))
 }
 
+/// The most NSEC3 iterations validated (BIND 9.18 and unbound's limit); above, denials count as
+/// insecure (checked before any hashing, so a huge count costs nothing).
+const NSEC3_MAX_ITERATIONS: u16 = 150;
+
 /// The resolver for `config`: validating with `anchors`, or (when nothing could be validated)
 /// plain, so the records are still reported.
 fn new_resolver(
@@ -175,7 +179,13 @@ fn new_resolver(
     opts.validate = validate;
     opts.trust_anchor = None;
     if validate {
-        builder = builder.with_trust_anchor(Arc::new(anchors));
+        builder = builder
+            .with_trust_anchor(Arc::new(anchors))
+            // RFC 9276 §3.2 leaves the NSEC3 iteration limit to the validator. hickory's
+            // defaults (insecure above 100, bogus above 500) disagree with BIND and unbound
+            // (validate up to 150) and would call a zone bogus for its hashing cost, which is
+            // no broken chain: validate up to 150 like them, insecure above, never bogus.
+            .nsec3_iteration_limits(Some(NSEC3_MAX_ITERATIONS), Some(u16::MAX));
     }
     builder.build()
 }

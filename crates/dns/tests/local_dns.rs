@@ -356,6 +356,16 @@ async fn nsec3_proofs_agree_with_delv() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
 
+/// NSEC3 with a salt and 150 iterations: more than hickory's default soft limit (100), which
+/// would call the denials insecure, and the most BIND 9.18 (the oracle) still validates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the test servers: scripts/test.sh"]
+async fn nsec3_with_150_iterations_agrees_with_delv() {
+    let addr = server();
+    let wrong = run_cases(addr, &proof_cases("nsec3iter.vigil.test")).await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the test servers: scripts/test.sh"]
 async fn chain_verdicts_agree_with_delv() {
