@@ -70,6 +70,11 @@ impl AnchorSet {
         anchors
     }
 
+    /// Whether the file anchors the root itself.
+    pub(crate) fn has_root(&self) -> bool {
+        self.keys.iter().any(|(n, _)| n.is_root()) || self.ds.iter().any(|(n, _)| n.is_root())
+    }
+
     /// The anchored zones other than the root, each once, in file order.
     pub(crate) fn zones(&self) -> Vec<Name> {
         let mut zones: Vec<Name> = Vec::new();

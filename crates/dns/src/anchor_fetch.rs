@@ -22,22 +22,55 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
+/// Why an anchored zone's DNSKEY RRset could not vouch for anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AnchorTrouble {
+    /// No usable answer (refused, timed out, unreachable, no DNSKEY): nothing can be validated
+    /// below the zone, which says nothing about the zone itself.
+    NoAnswer(String),
+    /// The DNSKEY RRset came without any RRSIG: the resolver or the path strips DNSSEC data, so
+    /// every answer through it would look bogus although the zone may be fine.
+    Unsigned,
+    /// Signatures came but none by an anchored key verifies (a stale anchor, or a broken key
+    /// set): left to the validator, which reports the chain as broken.
+    Unproven(String),
+}
+
+impl AnchorTrouble {
+    /// Whether validation below the zone cannot say anything, so answers are indeterminate.
+    pub(crate) fn blinds_validation(&self) -> bool {
+        matches!(self, Self::NoAnswer(_) | Self::Unsigned)
+    }
+
+    /// The error line for `zone`.
+    pub(crate) fn describe(&self, zone: &Name) -> String {
+        match self {
+            Self::NoAnswer(why) => format!("trust anchor {zone}: DNSKEY query failed: {why}"),
+            Self::Unsigned => format!(
+                "trust anchor {zone}: the DNSKEY RRset came without signatures (the resolver \
+                 strips DNSSEC data), so nothing can be validated"
+            ),
+            Self::Unproven(why) => format!("trust anchor {zone}: {why}"),
+        }
+    }
+}
+
 /// Anchors, for each non-root zone of `set`, every key of its DNSKEY RRset once that RRset is
-/// proved by a file anchor. Returns one error line per zone that could not be completed; the
-/// file's own DNSKEYs stay anchored either way.
+/// proved by a file anchor. Returns the zones that could not be completed and why; the file's
+/// own DNSKEYs stay anchored either way.
 pub(crate) async fn complete_anchors(
     server: SocketAddr,
     set: &AnchorSet,
     anchors: &mut TrustAnchors,
     now: u32,
     deadline: Instant,
-) -> Vec<String> {
-    let mut errors = Vec::new();
+) -> Vec<(Name, AnchorTrouble)> {
+    let mut troubles = Vec::new();
     for zone in set.zones() {
         let response = match exchange(server, &zone, RecordType::DNSKEY, deadline).await {
             Ok(m) => m,
             Err(why) => {
-                errors.push(format!("trust anchor {zone}: DNSKEY query failed: {why}"));
+                troubles.push((zone, AnchorTrouble::NoAnswer(why)));
                 continue;
             }
         };
@@ -47,10 +80,50 @@ pub(crate) async fn complete_anchors(
                     anchors.insert_with_name(key.public_key(), LowerName::new(&zone));
                 }
             }
-            Err(why) => errors.push(format!("trust anchor {zone}: {why}")),
+            Err(trouble) => troubles.push((zone, trouble)),
         }
     }
-    errors
+    troubles
+}
+
+/// Whether the path to `server` carries signatures for `zone`'s DNSKEY RRset at all (used for
+/// the built-in root anchors, which hickory checks itself once the path is known to work).
+pub(crate) async fn probe_signed_keys(
+    server: SocketAddr,
+    zone: &Name,
+    deadline: Instant,
+) -> Result<(), AnchorTrouble> {
+    let response = exchange(server, zone, RecordType::DNSKEY, deadline)
+        .await
+        .map_err(AnchorTrouble::NoAnswer)?;
+    signed_key_set(zone, &response.answers).map(|_| ())
+}
+
+/// The DNSKEY RRset of `zone` in `answers`, when it is there with at least one RRSIG over it.
+fn signed_key_set<'a>(
+    zone: &Name,
+    answers: &'a [Record],
+) -> Result<Vec<&'a Record>, AnchorTrouble> {
+    let rrset: Vec<&Record> = answers
+        .iter()
+        .filter(|r| r.name == *zone && r.record_type() == RecordType::DNSKEY)
+        .take(MAX_RECORDS_PER_ANSWER)
+        .collect();
+    if rrset.is_empty() {
+        return Err(AnchorTrouble::NoAnswer(
+            "the server returned no DNSKEY".into(),
+        ));
+    }
+    let signed = answers.iter().any(|r| match &r.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(sig)) => {
+            r.name == *zone && sig.input().type_covered == RecordType::DNSKEY
+        }
+        _ => false,
+    });
+    if !signed {
+        return Err(AnchorTrouble::Unsigned);
+    }
+    Ok(rrset)
 }
 
 /// The zone keys of `zone`'s DNSKEY RRset in `answers` when an RRSIG over it verifies with a key
@@ -60,12 +133,8 @@ fn proven_keys(
     set: &AnchorSet,
     answers: &[Record],
     now: u32,
-) -> Result<Vec<DNSKEY>, String> {
-    let rrset: Vec<&Record> = answers
-        .iter()
-        .filter(|r| r.name == *zone && r.record_type() == RecordType::DNSKEY)
-        .take(MAX_RECORDS_PER_ANSWER)
-        .collect();
+) -> Result<Vec<DNSKEY>, AnchorTrouble> {
+    let rrset = signed_key_set(zone, answers)?;
     let keys: Vec<&DNSKEY> = rrset
         .iter()
         .filter_map(|r| match &r.data {
@@ -73,9 +142,6 @@ fn proven_keys(
             _ => None,
         })
         .collect();
-    if keys.is_empty() {
-        return Err("the server returned no DNSKEY".into());
-    }
     let vouched = |key: &DNSKEY| {
         set.keys.iter().any(|(n, k)| {
             n == zone
@@ -87,10 +153,10 @@ fn proven_keys(
             .any(|(n, ds)| n == zone && ds.covers(zone, key).unwrap_or(false))
     };
     if !keys.iter().any(|k| vouched(k)) {
-        return Err(format!(
+        return Err(AnchorTrouble::Unproven(format!(
             "none of the {} DNSKEYs is the anchor (stale anchor?)",
             keys.len()
-        ));
+        )));
     }
     let rrsigs = answers.iter().filter_map(|r| match &r.data {
         RData::DNSSEC(DNSSECRData::RRSIG(sig)) if r.name == *zone => Some(sig),
@@ -105,7 +171,9 @@ fn proven_keys(
                 .collect());
         }
     }
-    Err("no valid RRSIG by an anchored key over the DNSKEY RRset".into())
+    Err(AnchorTrouble::Unproven(
+        "no valid RRSIG by an anchored key over the DNSKEY RRset".into(),
+    ))
 }
 
 /// Whether `sig` is a current signature over `rrset` by one of the vouched-for `keys`.
@@ -142,7 +210,7 @@ const MAX_TCP_ANSWER: usize = 65_535;
 
 /// One query with DO set: UDP, then TCP when the answer is truncated; every step bounded by
 /// `deadline`. Answers with another ID or that do not parse are ignored (spoofing, garbage).
-async fn exchange(
+pub(crate) async fn exchange(
     server: SocketAddr,
     name: &Name,
     rtype: RecordType,

@@ -19,13 +19,11 @@ pub(crate) fn printable(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex, capped at [`MAX_VALUE_BYTES`] bytes (a longer TLSA datum cannot be a digest,
-/// and a full certificate past that is cut with a `…`).
+/// and a full certificate past that is cut with a `…`, which no decoder accepts, so a cut value
+/// never matches).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s: String = bytes
-        .iter()
-        .take(MAX_VALUE_BYTES)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let kept = bytes.get(..MAX_VALUE_BYTES).unwrap_or(bytes);
+    let mut s = ::hex::encode(kept);
     if bytes.len() > MAX_VALUE_BYTES {
         s.push('…');
     }
@@ -53,6 +51,15 @@ mod tests {
     fn printable_escapes_odd_bytes() {
         assert_eq!(printable(b"letsencrypt.org"), "letsencrypt.org");
         assert_eq!(printable(b"a\\b\x00\xff"), "a\\x5cb\\x00\\xff");
+    }
+
+    #[test]
+    fn hex_is_lowercase_and_cut_values_are_marked() {
+        assert_eq!(hex(&[0x0a, 0xff]), "0aff");
+        let long = vec![0xab; MAX_VALUE_BYTES + 1];
+        let h = hex(&long);
+        assert!(h.ends_with('…'));
+        assert_eq!(h.chars().count(), 2 * MAX_VALUE_BYTES + 1);
     }
 
     #[test]

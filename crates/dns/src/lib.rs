@@ -19,6 +19,7 @@ mod report;
 mod resolver;
 mod retrieve;
 mod tlsa;
+mod wildcard;
 
 pub use anchor::AnchorError;
 pub use caa::{ISSUER_CAA_DOMAINS, caa_domains_for_issuer, caa_verdict};

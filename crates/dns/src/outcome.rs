@@ -1,9 +1,11 @@
 //! How one query ended, from hickory's answer or error, and the DNSSEC status of a lookup set
 //! derived from those outcomes. Pure: no I/O. Main type: [`Outcome`].
 
+use crate::limits::MAX_RECORDS_PER_ANSWER;
+use crate::wildcard::wildcard_expansion_proven;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::dnssec::Proof;
-use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::op::{Message, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use vigil_model::dns::DnssecStatus;
 
@@ -80,10 +82,29 @@ pub(crate) fn classify(e: &NetError) -> Outcome {
             }
         }
         NetError::Dns(DnsError::Nsec {
-            response, proof, ..
+            query,
+            response,
+            proof,
+            ..
         }) => {
-            if *proof == Proof::Bogus {
+            if *proof == Proof::Bogus
+                && wildcard_expansion_proven(
+                    query.name(),
+                    query.query_type(),
+                    &response.answers,
+                    &response.authorities,
+                )
+            {
+                // hickory's NSEC check rejects this valid shape; see `wildcard`
+                Outcome::Records(
+                    answers_of(query, response).unwrap_or_default(),
+                    Proof::Secure,
+                )
+            } else if *proof == Proof::Bogus {
                 Outcome::Bogus
+            } else if let Some(rdata) = answers_of(query, response) {
+                // a wildcard answer whose proof is only insecure keeps its records
+                Outcome::Records(rdata, *proof)
             } else if response.response_code == ResponseCode::NXDomain {
                 Outcome::NxDomain(*proof)
             } else {
@@ -96,6 +117,18 @@ pub(crate) fn classify(e: &NetError) -> Outcome {
         NetError::Timeout => Outcome::Failed("timed out".into()),
         other => Outcome::Failed(other.to_string()),
     }
+}
+
+/// The records of the asked type in a response, capped; `None` when there are none.
+fn answers_of(query: &Query, response: &Message) -> Option<Vec<RData>> {
+    let rdata: Vec<RData> = response
+        .answers
+        .iter()
+        .filter(|r| r.name == *query.name() && r.record_type() == query.query_type())
+        .take(MAX_RECORDS_PER_ANSWER)
+        .map(|r| r.data.clone())
+        .collect();
+    (!rdata.is_empty()).then_some(rdata)
 }
 
 /// The proof of a negative answer: its NSEC/NSEC3 records if any, else its SOA.

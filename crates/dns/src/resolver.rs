@@ -3,7 +3,7 @@
 //! `anchor_fetch`, or hickory's root KSKs.
 
 use crate::anchor::load_anchor_file;
-use crate::anchor_fetch::complete_anchors;
+use crate::anchor_fetch::{AnchorTrouble, complete_anchors, probe_signed_keys};
 use crate::config::DnsConfig;
 use crate::escape::clip;
 use hickory_resolver::TokioResolver;
@@ -13,19 +13,44 @@ use hickory_resolver::config::{
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::dnssec::TrustAnchors;
+use hickory_resolver::proto::rr::Name;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Builds the one validating resolver of the set (after completing the anchor file's keys).
+/// The resolver of a lookup set, and whether its DNSSEC verdicts can mean anything for the host.
+pub(crate) struct Prepared {
+    pub(crate) resolver: TokioResolver,
+    /// Why no validation can be done for this host (no anchor covers it, the anchor's keys
+    /// could not be fetched, the path strips signatures). Then `resolver` does not validate, so
+    /// the records are still reported, and the set is indeterminate: nothing was proved broken.
+    pub(crate) blind: Option<String>,
+}
+
+/// Builds the resolver of the set for `host` (after completing the anchor file's keys).
 /// Problems go to `errors`, and `None` means nothing can be asked.
 pub(crate) async fn build_resolver(
     config: &DnsConfig,
+    host: &Name,
     errors: &mut Vec<String>,
     deadline: tokio::time::Instant,
-) -> Option<TokioResolver> {
-    let anchors = match &config.trust_anchor {
-        None => TrustAnchors::default(),
+) -> Option<Prepared> {
+    let (anchors, zones, troubles) = match &config.trust_anchor {
+        None => {
+            // hickory's root KSKs cover every name; check once that the path serves them signed
+            let root = Name::root();
+            let troubles = match anchor_server(config) {
+                Some(server) => match probe_signed_keys(server, &root, deadline).await {
+                    Ok(()) => Vec::new(),
+                    Err(t) => vec![(root.clone(), t)],
+                },
+                None => vec![(
+                    root.clone(),
+                    AnchorTrouble::NoAnswer("no name server to ask".into()),
+                )],
+            };
+            (TrustAnchors::default(), vec![root], troubles)
+        }
         Some(path) => {
             let set = match load_anchor_file(path) {
                 Ok(set) => set,
@@ -35,6 +60,7 @@ pub(crate) async fn build_resolver(
                 }
             };
             let mut anchors = set.trust_anchors();
+            let mut troubles = Vec::new();
             if !set.zones().is_empty() {
                 match anchor_server(config) {
                     Some(server) => {
@@ -43,18 +69,32 @@ pub(crate) async fn build_resolver(
                             .map_or(0, |d| d.as_secs());
                         // RRSIG times are 32-bit serial numbers: the wrap is intended
                         let now = u32::try_from(now & 0xffff_ffff).unwrap_or(0);
-                        let found =
+                        troubles =
                             complete_anchors(server, &set, &mut anchors, now, deadline).await;
-                        errors.extend(found.iter().map(|e| clip(e)));
                     }
-                    None => errors.push("trust anchor: no name server to ask for DNSKEYs".into()),
+                    None => {
+                        troubles = set
+                            .zones()
+                            .into_iter()
+                            .map(|z| (z, AnchorTrouble::NoAnswer("no name server to ask".into())))
+                            .collect();
+                    }
                 }
             }
-            anchors
+            let mut zones = set.zones();
+            if set.has_root() {
+                zones.push(Name::root());
+            }
+            (anchors, zones, troubles)
         }
     };
-    match new_resolver(config, anchors) {
-        Ok(r) => Some(r),
+    errors.extend(troubles.iter().map(|(z, t)| clip(&t.describe(z))));
+    let blind = blindness(host, &zones, &troubles);
+    if let Some(why) = &blind {
+        errors.push(clip(why));
+    }
+    match new_resolver(config, anchors, blind.is_none()) {
+        Ok(resolver) => Some(Prepared { resolver, blind }),
         Err(e) => {
             errors.push(clip(&format!("resolver: {e}")));
             None
@@ -62,9 +102,36 @@ pub(crate) async fn build_resolver(
     }
 }
 
+/// Why validation cannot judge `host`: no anchored zone is `host` or an ancestor of it
+/// (RFC 4035 §4.3: indeterminate), or the closest one's keys are out of reach. `None` when the
+/// validator can decide.
+pub(crate) fn blindness(
+    host: &Name,
+    zones: &[Name],
+    troubles: &[(Name, AnchorTrouble)],
+) -> Option<String> {
+    let Some(closest) = zones
+        .iter()
+        .filter(|z| z.zone_of(host))
+        .max_by_key(|z| z.num_labels())
+    else {
+        let list: Vec<String> = zones.iter().map(|z| z.to_string()).collect();
+        return Some(format!(
+            "DNSSEC indeterminate: no trust anchor covers {host} (anchored: {})",
+            list.join(", ")
+        ));
+    };
+    troubles
+        .iter()
+        .find(|(z, t)| z == closest && t.blinds_validation())
+        .map(|(z, _)| {
+            format!("DNSSEC indeterminate: the keys of the trust anchor {z} could not be checked")
+        })
+}
+
 /// The server the anchor DNSKEYs are fetched from: the configured one, else the first of
 /// resolv.conf.
-fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
+pub(crate) fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
     if let Some(addr) = config.resolver {
         return Some(addr);
     }
@@ -74,8 +141,17 @@ fn anchor_server(config: &DnsConfig) -> Option<SocketAddr> {
     Some(SocketAddr::new(ns.ip, port))
 }
 
-/// The validating resolver for `config`.
-fn new_resolver(config: &DnsConfig, anchors: TrustAnchors) -> Result<TokioResolver, NetError> {
+/// The most NSEC3 iterations validated (BIND 9.18 and unbound's limit); above, denials count as
+/// insecure (checked before any hashing, so a huge count costs nothing).
+const NSEC3_MAX_ITERATIONS: u16 = 150;
+
+/// The resolver for `config`: validating with `anchors`, or (when nothing could be validated)
+/// plain, so the records are still reported.
+fn new_resolver(
+    config: &DnsConfig,
+    anchors: TrustAnchors,
+    validate: bool,
+) -> Result<TokioResolver, NetError> {
     let provider = TokioRuntimeProvider::default();
     let mut builder = match config.resolver {
         Some(addr) => {
@@ -100,7 +176,54 @@ fn new_resolver(config: &DnsConfig, anchors: TrustAnchors) -> Result<TokioResolv
     opts.ndots = 0;
     opts.cache_size = 512;
     opts.edns0 = true;
-    opts.validate = true;
+    opts.validate = validate;
     opts.trust_anchor = None;
-    builder.with_trust_anchor(Arc::new(anchors)).build()
+    if validate {
+        builder = builder
+            .with_trust_anchor(Arc::new(anchors))
+            // RFC 9276 §3.2 leaves the NSEC3 iteration limit to the validator. hickory's
+            // defaults (insecure above 100, bogus above 500) disagree with BIND and unbound
+            // (validate up to 150) and would call a zone bogus for its hashing cost, which is
+            // no broken chain: validate up to 150 like them, insecure above, never bogus.
+            .nsec3_iteration_limits(Some(NSEC3_MAX_ITERATIONS), Some(u16::MAX));
+    }
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    #[test]
+    fn a_name_outside_every_anchor_is_blind() {
+        let zones = [n("example.test.")];
+        assert!(blindness(&n("www.example.test."), &zones, &[]).is_none());
+        assert!(blindness(&n("example.test."), &zones, &[]).is_none());
+        let why = blindness(&n("www.other.test."), &zones, &[]).unwrap();
+        assert!(
+            why.contains("no trust anchor covers www.other.test."),
+            "{why}"
+        );
+        // the root covers everything
+        assert!(blindness(&n("www.other.test."), &[Name::root()], &[]).is_none());
+    }
+
+    #[test]
+    fn the_closest_anchor_decides_and_only_unreachable_or_stripped_keys_blind() {
+        let zones = [n("test."), n("example.test.")];
+        let stripped = [(n("example.test."), AnchorTrouble::Unsigned)];
+        assert!(blindness(&n("www.example.test."), &zones, &stripped).is_some());
+        // another anchor's trouble does not matter
+        assert!(blindness(&n("www.other.test."), &zones, &stripped).is_none());
+        let down = [(n("test."), AnchorTrouble::NoAnswer("timed out".into()))];
+        assert!(blindness(&n("www.other.test."), &zones, &down).is_some());
+        // a stale anchor is left to the validator, which reports the broken chain
+        let stale = [(n("example.test."), AnchorTrouble::Unproven("stale".into()))];
+        assert!(blindness(&n("www.example.test."), &zones, &stale).is_none());
+    }
 }

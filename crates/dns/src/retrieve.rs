@@ -5,16 +5,29 @@
 //! The DNSSEC status follows the host's address answer (RFC 4035 §4.3): the proof on its A
 //! records, else on its AAAA records, else on the NSEC/NSEC3 (or SOA) of the denial; any bogus
 //! answer in the set makes the whole set bogus, because a validator would have thrown it away.
+//!
+//! Bogus means a proven broken chain (bad or expired signature, a DS matching no key), since
+//! the rating caps a bogus zone at D. So before validating, the resolver step checks that a
+//! trust anchor covers the host and that the anchor's DNSKEYs arrive signed through the
+//! resolver; when not (another tree, an unreachable resolver, one that strips signatures) the
+//! set is `indeterminate` with the reason in `errors`, and the records are looked up without
+//! validation so they are still reported. A bogus answer that is really a wildcard expansion
+//! hickory misjudges is re-checked (see `wildcard`).
 
+use crate::anchor_fetch::exchange;
 use crate::config::DnsConfig;
 use crate::escape::{clip, hex, printable};
 use crate::limits::{MAX_CAA_CLIMB, MAX_RECORDS_PER_ANSWER};
 use crate::outcome::{Outcome, classify, dnssec_status, note, weakest};
-use crate::resolver::build_resolver;
+use crate::resolver::{anchor_server, build_resolver};
+use crate::wildcard::{mark_verified, wildcard_expansion_proven};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::proto::dnssec::Proof;
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use std::net::SocketAddr;
 use std::time::Instant;
+use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::timeout_at;
 use vigil_model::dns::{CaaRecord, DnsEvidence, DnssecStatus, TlsaRecord};
 
@@ -71,24 +84,30 @@ pub async fn retrieve_dns(host: &str, port: u16, config: &DnsConfig) -> DnsEvide
         }
     };
 
-    let resolver =
-        match timeout_at(deadline, build_resolver(config, &mut ev.errors, deadline)).await {
-            Ok(Some(r)) => r,
-            Ok(None) => return finish(ev),
-            Err(_) => {
-                ev.errors
-                    .push("timed out while preparing the resolver".into());
-                return finish(ev);
-            }
-        };
+    let prepared = match timeout_at(
+        deadline,
+        build_resolver(config, &name, &mut ev.errors, deadline),
+    )
+    .await
+    {
+        Ok(Some(p)) => p,
+        Ok(None) => return finish(ev),
+        Err(_) => {
+            ev.errors
+                .push("timed out while preparing the resolver".into());
+            return finish(ev);
+        }
+    };
 
+    let resolver = &prepared.resolver;
+    let server = anchor_server(config);
     let (a, aaaa, caa, tlsa) = tokio::join!(
-        query(&resolver, &name, RecordType::A, deadline),
-        query(&resolver, &name, RecordType::AAAA, deadline),
-        caa_climb(&resolver, &name, deadline),
+        query(resolver, server, &name, RecordType::A, deadline),
+        query(resolver, server, &name, RecordType::AAAA, deadline),
+        caa_climb(resolver, server, &name, deadline),
         async {
             match &tlsa_name {
-                Some(n) => query(&resolver, n, RecordType::TLSA, deadline).await,
+                Some(n) => query(resolver, server, n, RecordType::TLSA, deadline).await,
                 None => Outcome::Failed("no TLSA name".into()),
             }
         },
@@ -151,13 +170,19 @@ pub async fn retrieve_dns(host: &str, port: u16, config: &DnsConfig) -> DnsEvide
         }
     }
 
-    ev.dnssec = dnssec_status(&a, &aaaa, &[&caa_outcome, &tlsa]);
+    ev.dnssec = if prepared.blind.is_some() {
+        // nothing was validated, so nothing is secure, insecure or proved broken
+        DnssecStatus::Indeterminate
+    } else {
+        dnssec_status(&a, &aaaa, &[&caa_outcome, &tlsa])
+    };
     finish(ev)
 }
 
 /// One query, bounded by the deadline, classified.
 async fn query(
     resolver: &TokioResolver,
+    server: Option<SocketAddr>,
     name: &Name,
     rtype: RecordType,
     deadline: tokio::time::Instant,
@@ -183,8 +208,87 @@ async fn query(
                 Outcome::Records(rdata, proof)
             }
         }
-        Ok(Err(e)) => classify(&e),
+        Ok(Err(e)) => match classify(&e) {
+            Outcome::Bogus if !matches!(rtype, RecordType::DNSKEY | RecordType::DS) => {
+                recheck_wildcard(resolver, server, name, rtype, deadline)
+                    .await
+                    .unwrap_or(Outcome::Bogus)
+            }
+            other => other,
+        },
     }
+}
+
+/// hickory 0.26 calls a valid wildcard expansion in an NSEC zone bogus and keeps no trace of
+/// the answer (see `wildcard`). For a bogus answer this asks `server` again without the
+/// validator, verifies the RRSIGs itself with the signer's DNSKEYs as hickory validated them,
+/// and accepts the answer only as a proven wildcard expansion. `None`: it stays bogus.
+async fn recheck_wildcard(
+    resolver: &TokioResolver,
+    server: Option<SocketAddr>,
+    name: &Name,
+    rtype: RecordType,
+    deadline: tokio::time::Instant,
+) -> Option<Outcome> {
+    let msg = exchange(server?, name, rtype, deadline).await.ok()?;
+    let signer = msg.answers.iter().find_map(|r| match &r.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(sig))
+            if r.name == *name
+                && sig.input().type_covered == rtype
+                && usize::from(sig.input().num_labels) < name.iter().len() =>
+        {
+            Some(sig.input().signer_name.clone())
+        }
+        _ => None,
+    })?;
+    let keys = timeout_at(
+        deadline,
+        resolver.lookup(signer.clone(), RecordType::DNSKEY),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let keys: Vec<DNSKEY> = keys
+        .answers()
+        .iter()
+        .filter(|r| r.proof == Proof::Secure)
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => Some(k.clone()),
+            _ => None,
+        })
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // RRSIG times are 32-bit serial numbers: the wrap is intended
+    let now = u32::try_from(now & 0xffff_ffff).unwrap_or(0);
+    let mut answers: Vec<Record> = msg
+        .answers
+        .iter()
+        .take(4 * MAX_RECORDS_PER_ANSWER)
+        .cloned()
+        .collect();
+    let mut authorities: Vec<Record> = msg
+        .authorities
+        .iter()
+        .take(4 * MAX_RECORDS_PER_ANSWER)
+        .cloned()
+        .collect();
+    mark_verified(&mut answers, &keys, &signer, now);
+    mark_verified(&mut authorities, &keys, &signer, now);
+    if !wildcard_expansion_proven(name, rtype, &answers, &authorities) {
+        return None;
+    }
+    let rdata: Vec<RData> = answers
+        .iter()
+        .filter(|r| r.name == *name && r.record_type() == rtype)
+        .take(MAX_RECORDS_PER_ANSWER)
+        .map(|r| r.data.clone())
+        .collect();
+    Some(Outcome::Records(rdata, Proof::Secure))
 }
 
 /// RFC 8659 §3: the relevant CAA set is the host's, else its parent's, up to (not including)
@@ -192,6 +296,7 @@ async fn query(
 /// "no CAA" would then be a guess. Returns (owner, outcome at the owner or the last name, errors).
 async fn caa_climb(
     resolver: &TokioResolver,
+    server: Option<SocketAddr>,
     host: &Name,
     deadline: tokio::time::Instant,
 ) -> (Option<Name>, Outcome, Vec<String>) {
@@ -201,7 +306,7 @@ async fn caa_climb(
         if name.is_root() {
             break;
         }
-        let outcome = query(resolver, &name, RecordType::CAA, deadline).await;
+        let outcome = query(resolver, server, &name, RecordType::CAA, deadline).await;
         match &outcome {
             Outcome::Records(..) => return (Some(name), outcome, errors),
             o if o.is_empty() => name = name.base_name(),

@@ -35,7 +35,8 @@ pub fn tlsa_verdict(ev: &DnsEvidence, chain_der: &[Vec<u8>]) -> TlsaVerdict {
 
 /// Whether one record matches some certificate it applies to.
 fn record_matches(rec: &TlsaRecord, chain: &[Vec<u8>]) -> bool {
-    let Some(want) = decode_hex(&rec.data_hex) else {
+    // either case; odd length, non-hex characters and the `…` of a cut value are unusable
+    let Ok(want) = hex::decode(&rec.data_hex) else {
         return false;
     };
     let candidates: &[Vec<u8>] = match rec.usage {
@@ -67,31 +68,12 @@ fn spki(cert_der: &[u8]) -> Option<Vec<u8>> {
     Some(cert.public_key().raw.to_vec())
 }
 
-/// Hex (either case) to bytes; `None` for odd length, non-hex characters or the `…` of a cut value.
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    b.chunks(2)
-        .map(|pair| {
-            let hi = char::from(*pair.first()?).to_digit(16)?;
-            let lo = char::from(*pair.get(1)?).to_digit(16)?;
-            u8::try_from(hi * 16 + lo).ok()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use rcgen::{CertificateParams, IsCa, KeyPair};
     use vigil_model::dns::DnssecStatus;
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
 
     fn ev(records: Vec<TlsaRecord>) -> DnsEvidence {
         DnsEvidence {
@@ -113,7 +95,7 @@ mod tests {
             usage,
             selector,
             matching_type,
-            data_hex: hex(data),
+            data_hex: hex::encode(data),
         }
     }
 
@@ -164,6 +146,58 @@ mod tests {
         ] {
             let v = tlsa_verdict(&ev(vec![r.clone()]), &served);
             assert_eq!(v.matches, Some(false), "{r:?}");
+        }
+    }
+
+    /// The association data of `cert` for a selector and matching type.
+    fn data(cert: &[u8], selector: u8, matching: u8) -> Vec<u8> {
+        let selected = if selector == 0 {
+            cert.to_vec()
+        } else {
+            spki(cert).unwrap()
+        };
+        match matching {
+            0 => selected,
+            1 => Sha256::digest(&selected).to_vec(),
+            _ => Sha512::digest(&selected).to_vec(),
+        }
+    }
+
+    #[test]
+    fn every_usage_selector_and_matching_type() {
+        let (leaf, ca) = chain();
+        let (stranger, stranger_ca) = chain();
+        for usage in 0..4u8 {
+            // end-entity usages (1, 3) name the leaf, trust-anchor usages (0, 2) the CA
+            let (right, wrong) = if usage % 2 == 1 {
+                (&leaf, &ca)
+            } else {
+                (&ca, &leaf)
+            };
+            for selector in 0..2u8 {
+                for matching in 0..3u8 {
+                    let r = rec(usage, selector, matching, &data(right, selector, matching));
+                    let served = [leaf.clone(), ca.clone()];
+                    let v = tlsa_verdict(&ev(vec![r.clone()]), &served);
+                    assert_eq!(v.matches, Some(true), "{r:?}");
+                    // the same record built from the other certificate of the chain
+                    let w = rec(usage, selector, matching, &data(wrong, selector, matching));
+                    assert_eq!(
+                        tlsa_verdict(&ev(vec![w.clone()]), &served).matches,
+                        Some(false),
+                        "{w:?}"
+                    );
+                    // another chain does not match
+                    let other = [stranger.clone(), stranger_ca.clone()];
+                    assert_eq!(
+                        tlsa_verdict(&ev(vec![r.clone()]), &other).matches,
+                        Some(false),
+                        "{r:?}"
+                    );
+                    // nothing served: no answer
+                    assert_eq!(tlsa_verdict(&ev(vec![r]), &[]).matches, None);
+                }
+            }
         }
     }
 
@@ -242,7 +276,5 @@ mod tests {
         let r = rec(3, 1, 1, &[0; 32]);
         let v = tlsa_verdict(&ev(vec![r]), &[vec![0x30, 0x82, 0xff], vec![]]);
         assert_eq!(v.matches, Some(false));
-        assert_eq!(decode_hex("0A0b"), Some(vec![10, 11]));
-        assert_eq!(decode_hex("abc"), None);
     }
 }
