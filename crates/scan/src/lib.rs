@@ -192,13 +192,14 @@ pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
             reachable: v.reachable,
             same_site: v.same_site,
         }),
-        // A name the resolver cannot see at all (only in /etc/hosts, split horizon, no
-        // network) gives no DNSSEC verdict worth rating: leave the part out.
+        // A proven broken chain is bogus even though the validator dropped every record.
+        // Otherwise a name the resolver cannot see at all (only in /etc/hosts, split
+        // horizon, no network) gives no DNSSEC verdict worth rating: leave the part out.
         dnssec: r.dns.as_ref().map(|(_, d)| match d.dnssec {
+            vigil_dns::DnssecStatus::Bogus => vigil_rating::Dnssec::Bogus,
             _ if d.a.is_empty() && d.aaaa.is_empty() => vigil_rating::Dnssec::Indeterminate,
             vigil_dns::DnssecStatus::Secure => vigil_rating::Dnssec::Secure,
             vigil_dns::DnssecStatus::Insecure => vigil_rating::Dnssec::Insecure,
-            vigil_dns::DnssecStatus::Bogus => vigil_rating::Dnssec::Bogus,
             _ => vigil_rating::Dnssec::Indeterminate,
         }),
         uptime: None,
