@@ -13,6 +13,17 @@ const BASELINE: &str = include_str!("../baseline.evidence.json");
 /// The page URL cookies are stored against; a public-suffix domain makes the jar's rules bite.
 const PAGE_URL: &str = "https://www.example.co.uk/a/b";
 
+/// Further URLs the cookie jar stores from and sends to: a parent domain, a sibling host, another
+/// path, plain http://, an IP address and a public suffix.
+const OTHER_COOKIE_URLS: [&str; 6] = [
+    "https://example.co.uk/",
+    "https://static.example.co.uk/a/b/c",
+    "https://www.example.co.uk/other",
+    "http://www.example.co.uk/a/b",
+    "https://127.0.0.1/",
+    "https://co.uk/",
+];
+
 /// A fixed clock, so runs are reproducible.
 const NOW: i64 = 1_700_000_000;
 
@@ -60,6 +71,16 @@ pub fn cookie(text: &str) {
     let lines: Vec<&str> = text.split('\n').collect();
     for line in &lines {
         let _ = jar.store(line, &url, NOW);
+    }
+    // The jar's matching rules: host-only and domain cookies, paths, Secure over http://, expiry.
+    for other in OTHER_COOKIE_URLS {
+        if let Ok(other) = url::Url::parse(other) {
+            for line in lines.iter().take(4) {
+                let _ = jar.store(line, &other, NOW);
+            }
+            let _ = jar.header_for(&other, NOW);
+            let _ = jar.header_for(&other, NOW + 400 * 86_400);
+        }
     }
     let _ = jar.header_for(&url, NOW);
     if let Some(mut ev) = baseline() {
