@@ -128,3 +128,56 @@ fn tls_sslv2_corpus() {
         assert_eq!(parsed, whole, "{name}");
     });
 }
+
+#[test]
+fn legacy_html_corpus() {
+    // The seeds are real pages and policy files of the conformance sites, which Python parses,
+    // and hand-written edge cases; `seed-raises-*` is one Python's parser raises on.
+    replay_bytes("legacy_html", harness::legacy_html, |name, tags| {
+        if name.starts_with("seed-raises-") {
+            assert_eq!(tags, None, "{name}");
+        } else {
+            assert!(tags.is_some_and(|n| n > 0), "{name}: {tags:?}");
+        }
+    });
+}
+
+#[test]
+fn http_head_corpus() {
+    // Heads captured from the conformance sites (curl -D), and hand-made ones: all HTTP.
+    replay_bytes("http_head", harness::http_head, |name, status| {
+        assert!(status.is_some(), "{name} does not parse");
+    });
+}
+
+#[test]
+fn fedi_corpus() {
+    // Real NodeInfo and instance documents (crates/fedi/tests/fixtures) all name a version;
+    // the well-known documents only link to NodeInfo.
+    replay_bytes("fedi", harness::fedi, |name, read| {
+        if name.ends_with("-wellknown") {
+            assert!(read.links > 0, "{name}: {read:?}");
+        } else {
+            assert!(read.versioned, "{name}: {read:?}");
+        }
+    });
+}
+
+#[test]
+fn dns_corpus() {
+    // Records as the local signed zones serve them (tests/dns/serve.sh) and TLSA records of
+    // every selector and matching type over real chains: the `seed-tlsa-*` ones match, the
+    // `seed-nomatch-*` ones do not, and without a chain nothing can match.
+    replay_bytes("dns", harness::dns, |name, read| {
+        if name.starts_with("seed-tlsa-") || name.starts_with("seed-zone-") {
+            assert_eq!(read.matches, Some(true), "{name}: {read:?}");
+        } else if name.starts_with("seed-nomatch-") {
+            assert_eq!(read.matches, Some(false), "{name}: {read:?}");
+        } else if read.certs == 0 {
+            assert_ne!(read.matches, Some(true), "{name}: {read:?}");
+        }
+        if name.contains("caa") {
+            assert!(read.caa > 0, "{name}: {read:?}");
+        }
+    });
+}

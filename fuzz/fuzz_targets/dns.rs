@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target: see `vigil_fuzz::harness::dns`.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = vigil_fuzz::harness::dns(data);
+});
