@@ -55,6 +55,8 @@ fn baseline() -> Facts {
         robot: None,
         server_order_tls12: Some(false),
         probed: true,
+        unknown_versions: Vec::new(),
+        unknown: Vec::new(),
     }
 }
 
