@@ -331,7 +331,11 @@ async fn a_shared_budget_caps_connections_across_hosts() {
     let seen = peak.swap(0, Ordering::SeqCst);
     assert!(seen <= 3, "{seen} connections open at once");
     // Without a budget of its own the same pair of scans opens many more at once.
-    let (a, b) = tokio::join!(scan(ports[0], &config()), scan(ports[1], &config()));
+    let unbudgeted_config = config();
+    let (a, b) = tokio::join!(
+        scan(ports[0], &unbudgeted_config),
+        scan(ports[1], &unbudgeted_config)
+    );
     assert!(tls12(&a).supported && tls12(&b).supported);
     let unbudgeted = peak.load(Ordering::SeqCst);
     assert!(unbudgeted > 3, "{unbudgeted}");
