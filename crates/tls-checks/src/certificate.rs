@@ -154,10 +154,11 @@ fn large_leaf_trust(
     {
         return fail("CaUsedAsEndEntity");
     }
-    if let Ok(Some(eku)) = leaf.extended_key_usage() {
-        if !eku.value.server_auth && !eku.value.any {
-            return fail("RequiredEkuNotFound");
-        }
+    if let Ok(Some(eku)) = leaf.extended_key_usage()
+        && !eku.value.server_auth
+        && !eku.value.any
+    {
+        return fail("RequiredEkuNotFound");
     }
     let mut current = leaf;
     for _ in 0..=MAX_PATH_DEPTH {
