@@ -1,6 +1,7 @@
 //! TLS retrieval: every fact about an endpoint's TLS configuration, gathered with hand-built
-//! ClientHellos (one short connection each, many at once under a per-host cap) plus one real
-//! rustls handshake, into [`TlsEvidence`]. Nothing here judges; `vigil-tls-checks` does.
+//! ClientHellos (one short connection each, many at once under a per-host and a shared cap,
+//! retried when they fail) plus one real rustls handshake, into [`TlsEvidence`]. Nothing here
+//! judges; `vigil-tls-checks` does.
 
 pub mod budget;
 mod exchange;
