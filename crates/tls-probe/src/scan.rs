@@ -393,31 +393,19 @@ impl Prober {
         }
     }
 
-    /// The real handshake under the caps, tried again once when it failed before its time
-    /// was up (a dropped connection; a server that needs the whole timeout will not answer a
-    /// second time either).
+    /// The real handshake under the caps. Not retried: rustls refuses many servers the
+    /// cleartext probes still read (static RSA only, SSL 3.0), quickly, and a retry there
+    /// would only add a backoff to every such scan.
     async fn handshake(&self, host: &str, timeout: Duration) -> Option<HandshakeFacts> {
-        for attempt in 0..=self.retries.min(1) {
-            let started = Instant::now();
-            let facts = {
-                let _permit = self.gates.permit().await;
-                self.probes.fetch_add(1, Ordering::Relaxed);
-                // A task of its own, so that whatever rustls computes (or waits for: see
-                // [`warm_random`]) never holds up the thread that polls the other probes.
-                let (addr, host) = (self.addr, host.to_string());
-                tokio::spawn(async move { real_handshake(addr, &host, timeout).await })
-                    .await
-                    .ok()
-                    .flatten()
-            };
-            if facts.is_some() || started.elapsed() >= timeout / 2 {
-                return facts;
-            }
-            if attempt < self.retries.min(1) {
-                tokio::time::sleep(self.retry_backoff).await;
-            }
-        }
-        None
+        let _permit = self.gates.permit().await;
+        self.probes.fetch_add(1, Ordering::Relaxed);
+        // A task of its own, so that whatever rustls computes (or waits for: see
+        // [`warm_random`]) never holds up the thread that polls the other probes.
+        let (addr, host) = (self.addr, host.to_string());
+        tokio::spawn(async move { real_handshake(addr, &host, timeout).await })
+            .await
+            .ok()
+            .flatten()
     }
 
     async fn sslv2(&self) -> VersionEvidence {
