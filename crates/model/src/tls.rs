@@ -53,6 +53,11 @@ pub struct TlsEvidence {
     /// padding got different answers (a Bleichenbacher oracle); `None` without static RSA.
     #[serde(default)]
     pub robot: Option<bool>,
+    /// Why `robot` is `None` although static RSA is offered: `not tested: …` (key beyond the
+    /// test's bounds, handshake failed) or `inconclusive: …` (answers differed once but not
+    /// the same way when repeated). Absent when the test ran to a verdict or did not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robot_note: Option<String>,
     /// Connections opened.
     pub probes: u32,
     pub elapsed_ms: u64,

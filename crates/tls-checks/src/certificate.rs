@@ -67,11 +67,19 @@ pub fn judge(
 
     let not_before = leaf.validity().not_before.timestamp();
     let not_after = leaf.validity().not_after.timestamp();
-    let (trusted, trust_error) = webpki_trust(chain, anchors, now);
+    let (trusted, trust_error) = if leaf_der.len() > WEBPKI_MAX_CERT {
+        large_leaf_trust(&leaf, &parsed, anchors, now)
+    } else {
+        webpki_trust(chain, anchors, now)
+    };
     let (key_type, key_bits, curve) = key_facts(&leaf);
     let san = sans(&leaf);
     let subject_cn = first_cn(leaf.subject());
-    let hostname_match = match_host(leaf_der, &san, subject_cn.as_deref(), host);
+    let hostname_match = if leaf_der.len() > WEBPKI_MAX_CERT {
+        san_match(&san, host)
+    } else {
+        match_host(leaf_der, host)
+    };
 
     Ok(CertificateReport {
         via: via.to_string(),
@@ -101,6 +109,125 @@ pub fn judge(
         must_staple: must_staple(&leaf),
         embedded_scts: embedded_scts(&leaf),
     })
+}
+
+/// Largest certificate webpki reads: it accepts DER lengths of at most two bytes (64 KiB), and
+/// refuses a bigger one with `TrailingData(SignedData)`, though TLS carries certificates up to
+/// 16 MiB and `openssl verify` and browsers accept them (badssl.com's 10,000-name leaf is about
+/// 220 KB). Leaves beyond it are judged by [`large_leaf_trust`] instead.
+pub const WEBPKI_MAX_CERT: usize = 4 + 0xffff;
+
+/// How many certificates a path may hold above the leaf (webpki allows six intermediates).
+const MAX_PATH_DEPTH: usize = 6;
+
+/// Signature algorithms accepted on a path, as webpki accepts them (no SHA-1, no MD5).
+const ACCEPTED_SIGNATURES: [&str; 7] = [
+    "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+    "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+    "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+    "1.2.840.113549.1.1.10", // RSASSA-PSS
+    "1.2.840.10045.4.3.2",   // ecdsa-with-SHA256
+    "1.2.840.10045.4.3.3",   // ecdsa-with-SHA384
+    "1.3.101.112",           // Ed25519
+];
+
+/// Path validation for a leaf too large for webpki, done with x509-parser and aws-lc-rs: each
+/// signature on the path from the leaf to a trust anchor checks out under an accepted
+/// algorithm, every certificate is valid at `now`, the issuers are CAs, the leaf is not, and a
+/// leaf with an extended key usage lists serverAuth. The served intermediates are searched by
+/// name, as webpki does; the error names follow webpki's where they mean the same.
+fn large_leaf_trust(
+    leaf: &X509Certificate<'_>,
+    served: &[X509Certificate<'_>],
+    anchors: &[TrustAnchor<'_>],
+    now: i64,
+) -> (bool, Option<String>) {
+    let fail = |e: &str| (false, Some(e.to_string()));
+    if let Some(e) = validity_error(leaf, now) {
+        return fail(e);
+    }
+    if leaf
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.value.ca)
+    {
+        return fail("CaUsedAsEndEntity");
+    }
+    if let Ok(Some(eku)) = leaf.extended_key_usage()
+        && !eku.value.server_auth
+        && !eku.value.any
+    {
+        return fail("RequiredEkuNotFound");
+    }
+    let mut current = leaf;
+    for _ in 0..=MAX_PATH_DEPTH {
+        if !ACCEPTED_SIGNATURES.contains(
+            &current
+                .signature_algorithm
+                .algorithm
+                .to_id_string()
+                .as_str(),
+        ) {
+            return fail("UnsupportedSignatureAlgorithm");
+        }
+        let issuer_raw = current.issuer().as_raw();
+        let anchored = anchors.iter().any(|a| {
+            a.subject.as_ref() == name_content(issuer_raw)
+                && anchor_spki(a).is_some_and(|der| {
+                    x509_parser::x509::SubjectPublicKeyInfo::from_der(&der)
+                        .is_ok_and(|(_, spki)| current.verify_signature(Some(&spki)).is_ok())
+                })
+        });
+        if anchored {
+            return (true, None);
+        }
+        let next = served.iter().skip(1).find(|c| {
+            c.subject().as_raw() == issuer_raw
+                && !std::ptr::eq(*c, current)
+                && current.verify_signature(Some(c.public_key())).is_ok()
+        });
+        let Some(next) = next else {
+            return fail("UnknownIssuer");
+        };
+        if let Some(e) = validity_error(next, now) {
+            return fail(e);
+        }
+        if !next
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .is_some_and(|b| b.value.ca)
+        {
+            return fail("CaUsedAsEndEntity");
+        }
+        current = next;
+    }
+    fail("MaximumPathDepthExceeded")
+}
+
+fn validity_error(cert: &X509Certificate<'_>, now: i64) -> Option<&'static str> {
+    if now > cert.validity().not_after.timestamp() {
+        Some("CertExpired")
+    } else if now < cert.validity().not_before.timestamp() {
+        Some("CertNotValidYet")
+    } else {
+        None
+    }
+}
+
+/// A trust anchor's SubjectPublicKeyInfo as DER: webpki keeps it without its SEQUENCE header.
+fn anchor_spki(anchor: &TrustAnchor<'_>) -> Option<Vec<u8>> {
+    let content = anchor.subject_public_key_info.as_ref();
+    let len = content.len();
+    let mut der = vec![0x30];
+    match len {
+        0..=0x7f => der.push(u8::try_from(len).ok()?),
+        0x80..=0xff => der.extend([0x81, u8::try_from(len).ok()?]),
+        _ => der.extend([0x82, u8::try_from(len >> 8).ok()?, (len & 0xff) as u8]),
+    }
+    der.extend_from_slice(content);
+    Some(der)
 }
 
 fn webpki_trust(
@@ -250,25 +377,42 @@ fn sans(cert: &X509Certificate<'_>) -> Vec<String> {
         .collect()
 }
 
-/// webpki's name check (SAN only); the CN is consulted only when there is no SAN at all.
-fn match_host(leaf_der: &[u8], san: &[String], cn: Option<&str>, host: &str) -> bool {
+/// webpki's name check: subjectAltName only. A certificate without one matches no name, as in
+/// every browser since 2017 (the Common Name fallback is gone), so it is never consulted.
+fn match_host(leaf_der: &[u8], host: &str) -> bool {
     let der = CertificateDer::from(leaf_der);
-    let webpki_ok = match (
+    match (
         webpki::EndEntityCert::try_from(&der),
         ServerName::try_from(host),
     ) {
         (Ok(ee), Ok(name)) => ee.verify_is_valid_for_subject_name(&name).is_ok(),
         _ => false,
-    };
-    webpki_ok || san.is_empty() && cn.is_some_and(|cn| dns_match(cn, host))
+    }
+}
+
+/// The name check for leaves webpki cannot read (see [`WEBPKI_MAX_CERT`]), with webpki's rules:
+/// DNS names compare case-insensitively, a wildcard stands for exactly one whole leftmost label,
+/// IP addresses match only IP entries; the Common Name is never consulted.
+fn san_match(san: &[String], host: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return san
+            .iter()
+            .any(|s| s.parse::<std::net::IpAddr>().is_ok_and(|s| s == ip));
+    }
+    san.iter()
+        .filter(|s| s.parse::<std::net::IpAddr>().is_err())
+        .any(|pattern| dns_match(pattern, host))
 }
 
 fn dns_match(pattern: &str, host: &str) -> bool {
     let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
     match p.strip_prefix("*.") {
-        Some(suffix) => h
-            .split_once('.')
-            .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+        Some(suffix) => {
+            suffix.contains('.')
+                && h.split_once('.')
+                    .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix)
+        }
         None => p == h,
     }
 }

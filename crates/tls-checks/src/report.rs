@@ -10,13 +10,44 @@ use vigil_model::TlsEvidence;
 use vigil_tls_wire::suites::{self, KeyExchange};
 use vigil_tls_wire::{CipherSuite, NamedGroup, ProtocolVersion};
 
-/// Version of the TLS report's JSON shape.
+/// Version of the TLS report's JSON shape; bumped on breaking changes only (added fields such
+/// as `status`, `unknown` and `robot_status` are not).
 pub const TLS_REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Whether a protocol version is offered. `Unknown` is its own answer: a probe that timed out,
+/// failed to connect or met garbage even after its retries says nothing about the server's
+/// configuration, and must not read as "not offered" (which improves or worsens grades).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolStatus {
+    Supported,
+    NotSupported,
+    Unknown,
+}
+
+/// The ROBOT verdict with the cases a bare `robot: true/false/null` cannot tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RobotStatus {
+    /// No static-RSA suite is offered: nothing to test.
+    NotApplicable,
+    NotVulnerable,
+    /// The five answers differed, the same way in two runs.
+    Vulnerable,
+    /// Static RSA is offered but the test did not run to a verdict (see `robot_detail`).
+    Unknown,
+}
 
 /// One protocol version's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProtocolReport {
+    /// `true` only when a ServerHello at this version was seen (`status` tells "no" from
+    /// "unknown").
     pub supported: bool,
+    pub status: ProtocolStatus,
+    /// `false` when a probe of the suite enumeration stayed unanswered: `ciphers` may miss
+    /// suites the server accepts.
+    pub suites_complete: bool,
     /// Accepted suites by IANA name; in the server's preference order when it imposes one.
     pub ciphers: Vec<String>,
     /// `true` when the server imposes its order; `null` with fewer than two suites.
@@ -24,7 +55,8 @@ pub struct ProtocolReport {
     /// With a server order: a client listing ChaCha20 first gets it (PRIORITIZE_CHACHA).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chacha_priority: Option<bool>,
-    /// Probes that ended abnormally (timeouts, garbage).
+    /// Probes that ended abnormally after their retries (timeouts, refused connections,
+    /// garbage); what made `status` unknown or `suites_complete` false.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -44,6 +76,20 @@ pub struct Protocols {
     pub tls1_2: ProtocolReport,
     #[serde(rename = "TLS1.3")]
     pub tls1_3: ProtocolReport,
+}
+
+impl Protocols {
+    /// The six versions with their report names, oldest first.
+    pub fn named(&self) -> [(&'static str, &ProtocolReport); 6] {
+        [
+            ("SSL2.0", &self.ssl2_0),
+            ("SSL3.0", &self.ssl3_0),
+            ("TLS1.0", &self.tls1_0),
+            ("TLS1.1", &self.tls1_1),
+            ("TLS1.2", &self.tls1_2),
+            ("TLS1.3", &self.tls1_3),
+        ]
+    }
 }
 
 /// Groups per protocol family.
@@ -96,20 +142,43 @@ pub struct TlsReport {
     pub fallback_scsv: Option<bool>,
     pub session_resumption: Option<bool>,
     pub heartbleed: Option<bool>,
+    /// `true` only for a confirmed oracle; `null` when not applicable or not decided (see
+    /// `robot_status`).
     pub robot: Option<bool>,
+    pub robot_status: RobotStatus,
+    /// Why `robot_status` is `unknown` (key beyond the test's bounds, answers that differed
+    /// once and not when repeated, handshakes that failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robot_detail: Option<String>,
+    /// `true` when every probe got an answer, so every "no" above is the server's.
+    pub complete: bool,
+    /// What stayed unknown, one line each (`TLS1.2: timed out (3 attempts)`, `ROBOT: …`).
+    pub unknown: Vec<String>,
     pub probes: u32,
     pub elapsed_ms: u64,
 }
 
 fn protocol(ev: &TlsEvidence, version: ProtocolVersion) -> ProtocolReport {
     let Some(v) = ev.versions.iter().find(|v| v.version == version.0) else {
+        // Not probed at all (the endpoint failed, or the scan ran out of time).
         return ProtocolReport {
             supported: false,
+            status: ProtocolStatus::Unknown,
+            suites_complete: false,
             ciphers: Vec::new(),
             server_order: None,
             chacha_priority: None,
             errors: Vec::new(),
         };
+    };
+    // The prober records only what stayed abnormal after its retries, and stops enumerating
+    // there, so any error means the list may be short and a "no" is unproven.
+    let status = if v.supported {
+        ProtocolStatus::Supported
+    } else if v.errors.is_empty() {
+        ProtocolStatus::NotSupported
+    } else {
+        ProtocolStatus::Unknown
     };
     let ciphers = v
         .suites
@@ -124,6 +193,8 @@ fn protocol(ev: &TlsEvidence, version: ProtocolVersion) -> ProtocolReport {
         .collect();
     ProtocolReport {
         supported: v.supported,
+        status,
+        suites_complete: v.errors.is_empty(),
         ciphers,
         server_order: v.server_order,
         chacha_priority: v.chacha_priority,
@@ -208,7 +279,7 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
     let dh_bits = ev
         .dh_prime_hex
         .as_deref()
-        .map(hex_bytes)
+        .and_then(|h| hex::decode(h).ok())
         .map(|p| vigil_tls_wire::server::KeyExchangeParams::dh_bits(&p))
         .filter(|_| {
             accepted
@@ -218,12 +289,42 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
 
     let mut certificates = Vec::new();
     let mut errors: Vec<String> = ev.failure.iter().cloned().collect();
+    if let Some(Err(e)) = ev.dh_prime_hex.as_deref().map(hex::decode) {
+        errors.push(format!(
+            "the recorded DH prime is not hex ({e}); its size is unknown"
+        ));
+    }
     for chain in &ev.chains {
         let ders: Vec<Vec<u8>> = chain.der_b64.iter().filter_map(|c| decode(c)).collect();
         match judge(&chain.via, &ders, &ev.host, anchors, now) {
             Ok(report) => certificates.push(report),
             Err(e) => errors.push(format!("certificate via {}: {}", chain.via, e.0)),
         }
+    }
+    let robot_status = match (ev.robot, &ev.robot_note) {
+        (Some(true), _) => RobotStatus::Vulnerable,
+        (Some(false), _) => RobotStatus::NotVulnerable,
+        (None, Some(_)) => RobotStatus::Unknown,
+        (None, None) => RobotStatus::NotApplicable,
+    };
+    let mut unknown: Vec<String> = Vec::new();
+    for (name, p) in protocols.named() {
+        if p.status == ProtocolStatus::Unknown {
+            let why = if p.errors.is_empty() {
+                "not probed".to_string()
+            } else {
+                p.errors.join("; ")
+            };
+            unknown.push(format!("{name}: {why}"));
+        } else if !p.suites_complete {
+            unknown.push(format!(
+                "{name} suites may be incomplete: {}",
+                p.errors.join("; ")
+            ));
+        }
+    }
+    if let Some(note) = &ev.robot_note {
+        unknown.push(format!("ROBOT: {note}"));
     }
     // The chain a modern client sees first: TLS 1.3's, else the newest version's.
     certificates.sort_by_key(|c| std::cmp::Reverse(c.via.starts_with("TLS1.3")));
@@ -255,18 +356,11 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
         session_resumption: ev.session_resumption,
         heartbleed: ev.heartbleed,
         robot: ev.robot,
+        robot_status,
+        robot_detail: ev.robot_note.clone(),
+        complete: unknown.is_empty() && ev.failure.is_none(),
+        unknown,
         probes: ev.probes,
         elapsed_ms: ev.elapsed_ms,
     }
-}
-
-fn hex_bytes(s: &str) -> Vec<u8> {
-    s.as_bytes()
-        .chunks(2)
-        .filter_map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-        })
-        .collect()
 }

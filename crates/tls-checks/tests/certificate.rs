@@ -157,3 +157,98 @@ fn garbage_is_an_error_not_a_panic() {
     assert!(judge("t", &[vec![0x30, 0x03, 1, 2]], "site.test", &[], NOW).is_err());
     assert!(judge("t", &[], "site.test", &[], NOW).is_err());
 }
+
+/// A leaf whose names are `names` with no Common Name at all when `cn` is `None`.
+fn leaf_with_cn(names: &[&str], cn: Option<&str>, issuer: &Ca) -> Vec<u8> {
+    let mut params =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    if let Some(cn) = cn {
+        params.distinguished_name.push(DnType::CommonName, cn);
+    }
+    params.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2027, 1, 1);
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let issuer = Issuer::from_params(&issuer.params, &issuer.key);
+    params.signed_by(&key, &issuer).unwrap().der().to_vec()
+}
+
+#[test]
+fn the_common_name_matches_no_host_without_a_san() {
+    // Browsers dropped the CN fallback in 2017: no subjectAltName, no name matches.
+    let root = ca("Test Root");
+    let der = leaf_with_cn(&[], Some("site.test"), &root);
+    let r = judge("t", &[der], "site.test", &[anchor(&root.der)], NOW).unwrap();
+    assert_eq!(r.subject_cn.as_deref(), Some("site.test"));
+    assert!(r.san.is_empty());
+    assert!(!r.hostname_match, "matched through the Common Name");
+}
+
+/// 10,000 names, as badssl.com's 10000-sans.badssl.com serves: about 220 KB of DER.
+fn many_names() -> Vec<String> {
+    (0..10_000)
+        .map(|i| format!("{i:05}.sans-10k.test"))
+        .collect()
+}
+
+#[test]
+fn a_leaf_of_220_kb_is_trusted_and_matches_its_names() {
+    let root = ca("Test Root");
+    let names = many_names();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let der = leaf_with_cn(&refs, None, &root);
+    assert!(der.len() > 200_000, "{} bytes", der.len());
+    let anchors = [anchor(&root.der)];
+    let r = judge("t", std::slice::from_ref(&der), &names[0], &anchors, NOW).unwrap();
+    assert!(r.trusted, "{:?}", r.trust_error);
+    assert!(r.hostname_match && r.chain_complete && !r.expired);
+    assert_eq!(r.san.len(), 10_000);
+    let last = judge(
+        "t",
+        std::slice::from_ref(&der),
+        &names[9_999],
+        &anchors,
+        NOW,
+    )
+    .unwrap();
+    assert!(last.hostname_match);
+    let other = judge("t", std::slice::from_ref(&der), "other.test", &anchors, NOW).unwrap();
+    assert!(other.trusted && !other.hostname_match);
+    // The same leaf under a root that did not sign it is not trusted.
+    let stranger = ca("Test Root");
+    let r = judge("t", &[der], &names[0], &[anchor(&stranger.der)], NOW).unwrap();
+    assert!(!r.trusted);
+    assert_eq!(r.trust_error.as_deref(), Some("UnknownIssuer"));
+}
+
+#[test]
+fn a_large_leaf_is_checked_through_its_intermediate_and_its_dates() {
+    let root = ca("Test Root");
+    let mut ip = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ip.distinguished_name
+        .push(DnType::CommonName, "Test Intermediate");
+    ip.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ip.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+    let ikey = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let ider = ip
+        .signed_by(&ikey, &Issuer::from_params(&root.params, &root.key))
+        .unwrap()
+        .der()
+        .to_vec();
+    let inter = Ca {
+        params: ip,
+        key: ikey,
+        der: ider.clone(),
+    };
+    let names = many_names();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let der = leaf_with_cn(&refs, None, &inter);
+    let anchors = [anchor(&root.der)];
+    let r = judge("t", &[der.clone(), ider], &names[0], &anchors, NOW).unwrap();
+    assert!(r.trusted && r.chain_complete, "{:?}", r.trust_error);
+    let r = judge("t", std::slice::from_ref(&der), &names[0], &anchors, NOW).unwrap();
+    assert!(!r.trusted && !r.chain_complete);
+    // 2028: the leaf has expired.
+    let r = judge("t", &[der], &names[0], &anchors, 1_830_297_600).unwrap();
+    assert!(r.expired && !r.trusted);
+    assert_eq!(r.trust_error.as_deref(), Some("CertExpired"));
+}

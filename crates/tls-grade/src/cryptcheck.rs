@@ -226,6 +226,14 @@ pub fn grade(f: &Facts) -> CryptcheckGrade {
         ),
     ];
 
+    for what in &f.unknown {
+        bad.push(Finding::new(
+            "unknown",
+            "unknown",
+            format!("Not established: {what}."),
+            None,
+        ));
+    }
     let grade = if f.hostname_match == Some(false) {
         "V".to_string()
     } else if f.trusted == Some(false) {

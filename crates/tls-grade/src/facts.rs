@@ -1,7 +1,7 @@
 //! The facts every grading scheme reads, derived once from the TLS report.
 
 use vigil_tls_checks::TlsReport;
-use vigil_tls_checks::report::ProtocolReport;
+use vigil_tls_checks::report::{ProtocolReport, ProtocolStatus};
 use vigil_tls_wire::suites::{self, SuiteInfo};
 
 /// A protocol version as graders rank them.
@@ -55,6 +55,11 @@ pub struct Facts {
     pub robot: Option<bool>,
     pub server_order_tls12: Option<bool>,
     pub probed: bool,
+    /// Versions whose probes stayed unanswered after retries: neither offered nor refused.
+    pub unknown_versions: Vec<Version>,
+    /// What the probes could not establish, one line each (the report's `unknown`); graded
+    /// as unknown, never as "not offered".
+    pub unknown: Vec<String>,
 }
 
 fn infos(p: &ProtocolReport) -> Vec<SuiteInfo> {
@@ -113,6 +118,11 @@ impl Facts {
             .filter(|(v, _)| *v != Version::Ssl2)
             .flat_map(|(v, p)| infos(p).into_iter().map(move |i| (*v, i)))
             .collect();
+        let unknown_versions = table
+            .iter()
+            .filter(|(_, p)| p.status == ProtocolStatus::Unknown)
+            .map(|(v, _)| *v)
+            .collect();
         let cert = r.certificate.as_ref();
         Facts {
             versions,
@@ -146,11 +156,23 @@ impl Facts {
                 || r.protocols.tls1_0.supported
                 || r.protocols.ssl3_0.supported
                 || r.protocols.ssl2_0.supported,
+            unknown_versions,
+            unknown: r.unknown.clone(),
         }
     }
 
     pub fn offers(&self, v: Version) -> bool {
         self.versions.contains(&v)
+    }
+
+    /// Neither offered nor refused: its probes stayed unanswered.
+    pub fn unknown(&self, v: Version) -> bool {
+        self.unknown_versions.contains(&v)
+    }
+
+    /// `v` is known not to be offered (refused, not merely unanswered).
+    pub fn refuses(&self, v: Version) -> bool {
+        !self.offers(v) && !self.unknown(v)
     }
 
     pub fn all_suites(&self) -> impl Iterator<Item = &SuiteInfo> {

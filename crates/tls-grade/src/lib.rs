@@ -26,6 +26,9 @@ pub struct TlsGrades {
     pub mozilla: mozilla::MozillaVerdict,
     /// The advice for every fix any finding points at, once each.
     pub fixes: Vec<Advice>,
+    /// What the probes could not establish (the report's `unknown`): the grades above hold
+    /// for what was seen, and none of them counts these as "not offered".
+    pub unknown: Vec<String>,
 }
 
 /// Grades a TLS report.
@@ -54,5 +57,6 @@ pub fn grade(report: &TlsReport) -> TlsGrades {
         cryptcheck,
         mozilla,
         fixes: fixes.into_iter().map(advice).collect(),
+        unknown: report.unknown.clone(),
     }
 }

@@ -203,8 +203,9 @@ fn check(p: &Profile, f: &Facts) -> ProfileVerdict {
             );
         }
     }
-    if p.name == "modern" && !f.offers(Version::Tls13)
-        || p.name != "modern" && !f.offers(Version::Tls12) && !f.offers(Version::Tls13)
+    // A version whose probes stayed unanswered is not counted as missing.
+    if p.name == "modern" && f.refuses(Version::Tls13)
+        || p.name != "modern" && f.refuses(Version::Tls12) && f.refuses(Version::Tls13)
     {
         dev(
             "missing-protocol",

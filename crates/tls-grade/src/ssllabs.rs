@@ -236,7 +236,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         );
     }
     // Caps C.
-    if !f.offers(Version::Tls12) && !f.offers(Version::Tls13) && f.probed {
+    if f.refuses(Version::Tls12) && f.refuses(Version::Tls13) && f.probed {
         apply(
             &mut findings,
             "C",
@@ -424,6 +424,15 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         ));
         if_ignored = Some(letter.to_string());
         final_grade = "M".into();
+    }
+    // What stayed unknown is shown, and no cap rests on it.
+    for what in &f.unknown {
+        findings.push(Finding::new(
+            "unknown",
+            "unknown",
+            format!("Not established: {what}."),
+            None,
+        ));
     }
     if !f.probed {
         // Nothing answered: there is no configuration to grade.

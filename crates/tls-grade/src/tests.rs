@@ -55,6 +55,8 @@ fn baseline() -> Facts {
         robot: None,
         server_order_tls12: Some(false),
         probed: true,
+        unknown_versions: Vec::new(),
+        unknown: Vec::new(),
     }
 }
 
@@ -333,4 +335,33 @@ fn robot_caps_f() {
     let s = ssllabs::grade(&f);
     assert_eq!(s.grade, "F");
     assert!(ids(&s).contains(&"robot"));
+}
+
+#[test]
+fn unknown_versions_are_not_missing_versions() {
+    // Neither TLS 1.2 nor TLS 1.3 seen, but both unanswered rather than refused: no
+    // "no-tls12" cap and no Mozilla "missing-protocol", and the unknown is shown.
+    let mut f = baseline();
+    f.versions = vec![Version::Tls10];
+    f.suites.clear();
+    f.suites.push(suite(
+        Version::Tls10,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    ));
+    let refused = ssllabs::grade(&f);
+    assert!(ids(&refused).contains(&"no-tls12"));
+    f.unknown_versions = vec![Version::Tls12, Version::Tls13];
+    f.unknown = vec!["TLS1.2: timed out (3 attempts)".into()];
+    let s = ssllabs::grade(&f);
+    assert!(!ids(&s).contains(&"no-tls12"), "{:?}", ids(&s));
+    assert!(ids(&s).contains(&"unknown"));
+    let m = mozilla::verdict(&f);
+    assert!(
+        m.profiles
+            .iter()
+            .flat_map(|p| &p.deviations)
+            .all(|d| d.id != "missing-protocol")
+    );
+    let c = cryptcheck::grade(&f);
+    assert!(c.findings.iter().any(|x| x.id == "unknown"));
 }

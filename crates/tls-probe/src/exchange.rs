@@ -192,6 +192,7 @@ pub async fn raw_exchange(
         let mut stream = TcpStream::connect(addr)
             .await
             .map_err(|e| Answer::ConnectFailed(e.to_string()))?;
+        let _ = stream.set_nodelay(true);
         stream.write_all(bytes).await.map_err(|_| Answer::Closed)?;
         let mut out = Vec::new();
         let mut buf = vec![0u8; 8192];

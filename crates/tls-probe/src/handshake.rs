@@ -124,6 +124,7 @@ async fn second_handshake(
 ) -> Option<(Option<String>, bool)> {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let tcp = TcpStream::connect(addr).await.ok()?;
+    let _ = tcp.set_nodelay(true);
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
@@ -140,6 +141,7 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
     let (config, recorder) = recording_config(vec![b"http/1.1".to_vec()])?;
     let name = ServerName::try_from(host.to_string()).ok()?;
     let tcp = TcpStream::connect(addr).await.ok()?;
+    let _ = tcp.set_nodelay(true);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
     let mut tls = connector.connect(name.clone(), tcp).await.ok()?;
     let mut facts = HandshakeFacts::default();

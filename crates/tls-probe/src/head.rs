@@ -91,6 +91,7 @@ pub async fn get_head_of(
         let tcp = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("connect {addr}: {e}"))?;
+        let _ = tcp.set_nodelay(true);
         if !tls {
             return exchange(tcp, host, path).await;
         }

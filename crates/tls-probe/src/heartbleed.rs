@@ -25,6 +25,7 @@ pub async fn test(
         .await
         .ok()?
         .ok()?;
+    let _ = stream.set_nodelay(true);
     tokio::time::timeout(limits.timeout, stream.write_all(hello))
         .await
         .ok()?

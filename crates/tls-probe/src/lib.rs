@@ -1,15 +1,18 @@
 //! TLS retrieval: every fact about an endpoint's TLS configuration, gathered with hand-built
-//! ClientHellos (one short connection each, many at once under a per-host cap) plus one real
-//! rustls handshake, into [`TlsEvidence`]. Nothing here judges; `vigil-tls-checks` does.
+//! ClientHellos (one short connection each, many at once under a per-host and a shared cap,
+//! retried when they fail) plus one real rustls handshake, into [`TlsEvidence`]. Nothing here
+//! judges; `vigil-tls-checks` does.
 
+pub mod budget;
 mod exchange;
 mod handshake;
 pub mod head;
 mod heartbleed;
-mod robot;
+pub mod robot;
 mod scan;
 
 pub use exchange::{Answer, ExchangeLimits, Flight};
+pub use robot::RobotOutcome;
 pub use scan::{TlsProbeConfig, retrieve_tls};
 
 /// The certificate chain `host:port` serves to a modern client (one real handshake, any chain

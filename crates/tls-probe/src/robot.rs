@@ -3,8 +3,11 @@
 //! different ways, each followed by ChangeCipherSpec and a garbage Finished. A patched server
 //! answers all five the same way (it substitutes a random secret for a bad one); a server
 //! whose answer depends on the padding is an oracle. No secret is ever recovered: the test
-//! only compares five answers.
+//! only compares five answers. A run whose answers differ is repeated, as the published test
+//! does, and counts only when the repeat shows the same difference: one lost packet or one
+//! overloaded moment must not cap a grade at F.
 
+use crate::budget::Gates;
 use crate::exchange::{Answer, ExchangeLimits, read_answer};
 use num_bigint::BigUint;
 use std::net::SocketAddr;
@@ -16,6 +19,27 @@ use x509_parser::prelude::FromDer;
 
 /// How long to wait for the server's answer to the broken Finished.
 const ANSWER_WAIT: Duration = Duration::from_millis(1500);
+
+/// Largest RSA modulus the test encrypts to (browsers refuse bigger keys; 16 kbit is already
+/// far beyond any certificate in use).
+pub const MAX_MODULUS_BITS: u64 = 16_384;
+
+/// Largest public exponent accepted (65537 in practice; a huge exponent would make one
+/// encryption take minutes).
+pub const MAX_EXPONENT_BITS: u64 = 64;
+
+/// What the test concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotOutcome {
+    /// All five answers were the same.
+    NotVulnerable,
+    /// The answers differed, the same way in two runs.
+    Vulnerable,
+    /// The answers differed in one run but not the same way in the repeat.
+    Inconclusive(String),
+    /// The test could not be run (key refused, no RSA certificate, handshake failed).
+    NotTested(String),
+}
 
 /// The five premaster encodings: correct, then four kinds of broken padding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,46 +97,118 @@ fn encrypt(block: &[u8], n: &BigUint, e: &BigUint, k: usize) -> Vec<u8> {
     out
 }
 
-/// The RSA public key (modulus, exponent) of a DER certificate.
-fn rsa_key(der: &[u8]) -> Option<(BigUint, BigUint)> {
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).ok()?;
-    match cert.public_key().parsed().ok()? {
-        x509_parser::public_key::PublicKey::RSA(k) => Some((
-            BigUint::from_bytes_be(k.modulus),
-            BigUint::from_bytes_be(k.exponent),
+/// The RSA public key (modulus, exponent) of a DER certificate, refused beyond the bounds.
+pub fn rsa_key(der: &[u8]) -> Result<(BigUint, BigUint), String> {
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
+        .map_err(|e| format!("the certificate does not parse: {e}"))?;
+    let Ok(x509_parser::public_key::PublicKey::RSA(k)) = cert.public_key().parsed() else {
+        return Err("the certificate has no RSA key".into());
+    };
+    let (n, e) = (
+        BigUint::from_bytes_be(k.modulus),
+        BigUint::from_bytes_be(k.exponent),
+    );
+    if n.bits() > MAX_MODULUS_BITS {
+        return Err(format!(
+            "the RSA modulus has {} bits, more than the {MAX_MODULUS_BITS} this test accepts",
+            n.bits()
+        ));
+    }
+    if e.bits() > MAX_EXPONENT_BITS {
+        return Err(format!(
+            "the RSA exponent has {} bits, more than the {MAX_EXPONENT_BITS} this test accepts",
+            e.bits()
+        ));
+    }
+    Ok((n, e))
+}
+
+/// Runs the test with a TLS 1.2 ClientHello offering only static-RSA suites, each connection
+/// under the endpoint's and the shared connection caps.
+pub(crate) async fn test(
+    addr: SocketAddr,
+    hello: &[u8],
+    limits: ExchangeLimits,
+    gates: &Gates,
+) -> RobotOutcome {
+    let first = match run(addr, hello, limits, gates).await {
+        Ok(answers) => answers,
+        Err(why) => return RobotOutcome::NotTested(why),
+    };
+    if first.iter().all(|a| *a == first[0]) {
+        return RobotOutcome::NotVulnerable;
+    }
+    match run(addr, hello, limits, gates).await {
+        Ok(again) if again == first => RobotOutcome::Vulnerable,
+        Ok(again) => RobotOutcome::Inconclusive(format!(
+            "the answers differed ({}) but not the same way when repeated ({})",
+            first.join(", "),
+            again.join(", ")
         )),
-        _ => None,
+        Err(why) => RobotOutcome::Inconclusive(format!(
+            "the answers differed ({}) and the repeat failed: {why}",
+            first.join(", ")
+        )),
     }
 }
 
-/// Runs the test with a TLS 1.2 ClientHello offering only static-RSA suites. `None` when no
-/// RSA certificate could be read; `Some(true)` when the answers differ (an oracle).
-pub async fn test(addr: SocketAddr, hello: &[u8], limits: ExchangeLimits) -> Option<bool> {
-    let runs = VARIANTS.iter().map(|&v| one(addr, hello, v, limits));
-    let answers = futures_util::future::join_all(runs).await;
-    let answers: Vec<String> = answers.into_iter().collect::<Option<Vec<_>>>()?;
-    Some(answers.iter().any(|a| *a != answers[0]))
+/// One run: the five answers in the order of [`VARIANTS`], or why the run failed.
+async fn run(
+    addr: SocketAddr,
+    hello: &[u8],
+    limits: ExchangeLimits,
+    gates: &Gates,
+) -> Result<Vec<String>, String> {
+    let runs = VARIANTS.iter().map(|&v| async move {
+        let _permit = gates.permit().await;
+        one(addr, hello, v, limits).await
+    });
+    futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// One handshake; the answer to the broken Finished as a short signature (`alert 20`,
-/// `closed`, `silent`), or `None` when the handshake did not get as far as the key exchange.
+/// `closed`, `silent`), or why the handshake did not get as far as the key exchange.
 async fn one(
     addr: SocketAddr,
     hello: &[u8],
     variant: Variant,
     limits: ExchangeLimits,
-) -> Option<String> {
+) -> Result<String, String> {
     let work = async {
-        let mut s = TcpStream::connect(addr).await.ok()?;
-        s.write_all(hello).await.ok()?;
-        let Answer::Hello(_, flight) = read_answer(&mut s, true, limits.max_bytes).await else {
-            return None;
+        let mut s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let _ = s.set_nodelay(true);
+        s.write_all(hello)
+            .await
+            .map_err(|e| format!("write: {e}"))?;
+        let flight = match read_answer(&mut s, true, limits.max_bytes).await {
+            Answer::Hello(_, flight) => flight,
+            other => {
+                return Err(format!(
+                    "no static-RSA handshake ({})",
+                    other.abnormal().unwrap_or_else(|| "refused".into())
+                ));
+            }
         };
-        let chain = flight.certificates?;
-        let (n, e) = rsa_key(chain.first()?)?;
-        let k = n.to_bytes_be().len();
-        let block = padded_block(k, variant, 0x5a)?;
-        let enc = encrypt(&block, &n, &e, k);
+        let leaf = flight
+            .certificates
+            .and_then(|c| c.into_iter().next())
+            .ok_or_else(|| "no certificate in the flight".to_string())?;
+        // Parsing and big-number arithmetic run off the async runtime, bounded by the key
+        // limits, so a hostile key cannot stall other probes or outlast the timeout.
+        let enc = tokio::task::spawn_blocking(move || {
+            let (n, e) = rsa_key(&leaf)?;
+            let k = n.to_bytes_be().len();
+            let block = padded_block(k, variant, 0x5a)
+                .ok_or_else(|| "the RSA modulus is too small for a premaster secret".to_string())?;
+            Ok::<_, String>(encrypt(&block, &n, &e, k))
+        })
+        .await
+        .map_err(|e| format!("the encryption task failed: {e}"))??;
         let mut cke_body = (enc.len() as u16).to_be_bytes().to_vec();
         cke_body.extend_from_slice(&enc);
         let mut msg = vec![16u8];
@@ -126,9 +222,9 @@ async fn one(
         // A Finished that cannot decrypt: 64 bytes of noise.
         out.extend_from_slice(&[content::HANDSHAKE, 3, 3, 0, 64]);
         out.extend((0..64u8).map(|i| i.wrapping_mul(13)));
-        s.write_all(&out).await.ok()?;
+        s.write_all(&out).await.map_err(|e| format!("write: {e}"))?;
         let mut buf = [0u8; 7];
-        Some(
+        Ok(
             match tokio::time::timeout(ANSWER_WAIT, s.read(&mut buf)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => "closed".to_string(),
                 Ok(Ok(n)) if n >= 7 && buf[0] == content::ALERT => format!("alert {}", buf[6]),
@@ -139,8 +235,7 @@ async fn one(
     };
     tokio::time::timeout(limits.timeout + ANSWER_WAIT, work)
         .await
-        .ok()
-        .flatten()
+        .unwrap_or_else(|_| Err("the handshake timed out".into()))
 }
 
 #[cfg(test)]

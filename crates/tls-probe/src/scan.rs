@@ -1,8 +1,10 @@
 //! The probing plan: versions and suites (n+1 elimination per version), server order, groups,
 //! DH parameters, chains, staple, and the odd flags, all under one connection cap and deadline.
 
+use crate::budget::{Gates, process_budget};
 use crate::exchange::{Answer, ExchangeLimits, Flight, exchange, raw_exchange};
 use crate::handshake::{HandshakeFacts, real_handshake};
+use crate::robot::RobotOutcome;
 use base64::Engine;
 use futures_util::future::join_all;
 use std::net::SocketAddr;
@@ -29,12 +31,23 @@ pub struct TlsProbeConfig {
     pub total_timeout: Duration,
     /// Connections open at once to one endpoint.
     pub max_parallel: usize,
-    /// Bytes read per probe.
+    /// Bytes read per probe (bounds memory; large enough for a chain with a 1 MiB leaf).
     pub max_flight_bytes: usize,
     /// Suites per ClientHello (some servers choke on long lists).
     pub suites_per_hello: usize,
     /// A counter of connections opened, shared with a caller that shows progress.
     pub progress: Option<Arc<AtomicU32>>,
+    /// Connections open at once across every endpoint probed with this budget; `None` uses
+    /// the process-wide one ([`crate::budget::DEFAULT_PROCESS_CONNECTIONS`]). A caller that
+    /// scans many hosts passes one semaphore to all of them.
+    pub connection_budget: Option<Arc<Semaphore>>,
+    /// Further attempts after a probe timed out or could not connect (a rate limit, a full
+    /// descriptor table, a lost packet), and after a connection closed without an answer
+    /// (one at most: a server that closes twice is refusing). What still fails is recorded as
+    /// unknown, never as "not offered".
+    pub retries: u32,
+    /// Wait before the first retry of a timeout or failed connect; doubled for each further one.
+    pub retry_backoff: Duration,
 }
 
 impl Default for TlsProbeConfig {
@@ -44,9 +57,13 @@ impl Default for TlsProbeConfig {
             handshake_timeout: Duration::from_secs(8),
             total_timeout: Duration::from_secs(60),
             max_parallel: 16,
-            max_flight_bytes: 256 * 1024,
+            // A Certificate message of the largest size the reader reassembles, plus the rest.
+            max_flight_bytes: vigil_tls_wire::record::MAX_HANDSHAKE_MESSAGE + 64 * 1024,
             suites_per_hello: 120,
             progress: None,
+            connection_budget: None,
+            retries: 2,
+            retry_backoff: Duration::from_millis(50),
         }
     }
 }
@@ -55,8 +72,10 @@ struct Prober {
     addr: SocketAddr,
     sni: Option<String>,
     limits: ExchangeLimits,
-    gate: Semaphore,
+    gates: Gates,
     probes: Arc<AtomicU32>,
+    retries: u32,
+    retry_backoff: Duration,
 }
 
 /// The server's suite order for one version.
@@ -76,11 +95,55 @@ struct LegacyVersion {
     errors: Vec<String>,
 }
 
+/// The wait before attempt `attempt + 1` (0-based) after `answer`, `None` when the answer
+/// stands: an alert or a ServerHello is the server's word, garbage will not improve, a close
+/// is retried once at once, a timeout or failed connect up to `retries` times with backoff.
+fn retry_delay(answer: &Answer, attempt: u32, retries: u32, backoff: Duration) -> Option<Duration> {
+    if attempt >= retries {
+        return None;
+    }
+    match answer {
+        Answer::Timeout | Answer::ConnectFailed(_) => {
+            Some(backoff.saturating_mul(1u32 << attempt.min(8)))
+        }
+        Answer::Closed if attempt == 0 => Some(Duration::ZERO),
+        _ => None,
+    }
+}
+
+/// What stayed abnormal after the retries, worded for the report.
+fn unknown_reason(answer: &Answer, attempts: u32) -> Option<String> {
+    let e = answer.abnormal()?;
+    Some(if attempts > 1 {
+        format!("{e} ({attempts} attempts)")
+    } else {
+        e
+    })
+}
+
 impl Prober {
     async fn ask(&self, hello: &ClientHello, want_flight: bool) -> Answer {
-        let _permit = self.gate.acquire().await;
-        self.probes.fetch_add(1, Ordering::Relaxed);
-        exchange(self.addr, &hello.to_records(), want_flight, self.limits).await
+        self.ask_counted(hello, want_flight).await.0
+    }
+
+    /// One probe with its bounded retries: the last answer and how many attempts it took.
+    async fn ask_counted(&self, hello: &ClientHello, want_flight: bool) -> (Answer, u32) {
+        let records = hello.to_records();
+        let mut attempt = 0;
+        loop {
+            let answer = {
+                let _permit = self.gates.permit().await;
+                self.probes.fetch_add(1, Ordering::Relaxed);
+                exchange(self.addr, &records, want_flight, self.limits).await
+            };
+            match retry_delay(&answer, attempt, self.retries, self.retry_backoff) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return (answer, attempt + 1),
+            }
+        }
     }
 
     fn legacy_hello(&self, version: ProtocolVersion, suites: &[CipherSuite]) -> ClientHello {
@@ -134,10 +197,10 @@ impl Prober {
         let runs = chunks.into_iter().map(|mut remaining| async move {
             let mut found = LegacyVersion::default();
             while !remaining.is_empty() {
-                let answer = self
-                    .ask(&self.legacy_hello(version, &remaining), true)
+                let (answer, attempts) = self
+                    .ask_counted(&self.legacy_hello(version, &remaining), true)
                     .await;
-                if let Some(e) = answer.abnormal() {
+                if let Some(e) = unknown_reason(&answer, attempts) {
                     found.errors.push(e);
                 }
                 let Answer::Hello(hello, flight) = answer else {
@@ -158,7 +221,12 @@ impl Prober {
         for part in join_all(runs).await {
             merged.accepted.extend(part.accepted);
             merged.flights.extend(part.flights);
-            merged.errors.extend(part.errors);
+            // The hellos of one version fail alike; one line each is enough.
+            for e in part.errors {
+                if !merged.errors.contains(&e) {
+                    merged.errors.push(e);
+                }
+            }
         }
         merged
     }
@@ -170,10 +238,10 @@ impl Prober {
         let mut accepted = Vec::new();
         let mut errors = Vec::new();
         while !remaining.is_empty() {
-            let answer = self
-                .ask(&self.tls13_hello(&remaining, groups.clone(), true), false)
+            let (answer, attempts) = self
+                .ask_counted(&self.tls13_hello(&remaining, groups.clone(), true), false)
                 .await;
-            if let Some(e) = answer.abnormal() {
+            if let Some(e) = unknown_reason(&answer, attempts) {
                 errors.push(e);
             }
             let Some(hello) = answer.hello() else { break };
@@ -325,9 +393,22 @@ impl Prober {
         }
     }
 
-    async fn sslv2(&self) -> VersionEvidence {
-        let _permit = self.gate.acquire().await;
+    /// The real handshake under the caps. Not retried: rustls refuses many servers the
+    /// cleartext probes still read (static RSA only, SSL 3.0), quickly, and a retry there
+    /// would only add a backoff to every such scan.
+    async fn handshake(&self, host: &str, timeout: Duration) -> Option<HandshakeFacts> {
+        let _permit = self.gates.permit().await;
         self.probes.fetch_add(1, Ordering::Relaxed);
+        // A task of its own, so that whatever rustls computes (or waits for: see
+        // [`warm_random`]) never holds up the thread that polls the other probes.
+        let (addr, host) = (self.addr, host.to_string());
+        tokio::spawn(async move { real_handshake(addr, &host, timeout).await })
+            .await
+            .ok()
+            .flatten()
+    }
+
+    async fn sslv2(&self) -> VersionEvidence {
         let hello = sslv2_client_hello(SSLV2_SPECS, &[0x2a; 16]);
         let mut ev = VersionEvidence {
             version: ProtocolVersion::SSL2_0.0,
@@ -337,7 +418,29 @@ impl Prober {
             chacha_priority: None,
             errors: Vec::new(),
         };
-        match raw_exchange(self.addr, &hello, self.limits).await {
+        let mut attempt = 0;
+        let outcome = loop {
+            let outcome = {
+                let _permit = self.gates.permit().await;
+                self.probes.fetch_add(1, Ordering::Relaxed);
+                raw_exchange(self.addr, &hello, self.limits).await
+            };
+            let wait = match &outcome {
+                Ok(bytes) if bytes.is_empty() => {
+                    retry_delay(&Answer::Closed, attempt, self.retries, self.retry_backoff)
+                }
+                Ok(_) => None,
+                Err(answer) => retry_delay(answer, attempt, self.retries, self.retry_backoff),
+            };
+            match wait {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => break outcome,
+            }
+        };
+        match outcome {
             Ok(bytes) => {
                 if let Ok(h) = parse_sslv2_server_hello(&bytes) {
                     ev.suites = h
@@ -348,7 +451,7 @@ impl Prober {
                     ev.supported = !ev.suites.is_empty();
                 }
             }
-            Err(answer) => ev.errors.extend(answer.abnormal()),
+            Err(answer) => ev.errors.extend(unknown_reason(&answer, attempt + 1)),
         }
         ev
     }
@@ -358,13 +461,25 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Seeds the crypto library's random generator on a blocking thread, once per process, as
+/// soon as a scan starts. aws-lc seeds it on first use from CPU jitter entropy, about 50 ms
+/// of computation; left to the first real handshake, that ran on the thread polling every
+/// probe and stalled them all (the "~50 ms step" of `bench/tls.sh`). Started first, it runs
+/// on another core beside the name lookup and the first round of probes.
+fn warm_random() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        tokio::task::spawn_blocking(|| {
+            let provider = rustls::crypto::aws_lc_rs::default_provider();
+            let _ = provider.secure_random.fill(&mut [0u8; 1]);
+        });
+    });
 }
 
 /// Probes `host:port` and returns what it found; failures become evidence, never panics.
 pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> TlsEvidence {
     let started = Instant::now();
+    warm_random();
     let mut ev = TlsEvidence {
         target: format!("{host}:{port}"),
         host: host.to_string(),
@@ -387,6 +502,7 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         session_resumption: None,
         heartbleed: None,
         robot: None,
+        robot_note: None,
         probes: 0,
         elapsed_ms: 0,
     };
@@ -404,16 +520,33 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         }
     };
     ev.address = Some(addr.ip().to_string());
-    match tokio::time::timeout(config.probe_timeout, tokio::net::TcpStream::connect(addr)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => {
-            ev.failure = Some(format!("cannot connect to {addr}: {e}"));
-            return ev;
+    let budget = config
+        .connection_budget
+        .clone()
+        .unwrap_or_else(process_budget);
+    // Reachability first, retried like a probe, so a host that is down fails at once with
+    // one clear reason instead of as many unknowns as there are probes.
+    let mut attempt = 0;
+    loop {
+        let reached = {
+            let _slot = budget.acquire().await;
+            tokio::time::timeout(config.probe_timeout, tokio::net::TcpStream::connect(addr)).await
+        };
+        let answer = match reached {
+            Ok(Ok(_)) => break,
+            Ok(Err(e)) => Answer::ConnectFailed(e.to_string()),
+            Err(_) => Answer::Timeout,
+        };
+        if let Some(wait) = retry_delay(&answer, attempt, config.retries, config.retry_backoff) {
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+            continue;
         }
-        Err(_) => {
-            ev.failure = Some(format!("connecting to {addr} timed out"));
-            return ev;
-        }
+        ev.failure = Some(match answer {
+            Answer::ConnectFailed(e) => format!("cannot connect to {addr}: {e}"),
+            _ => format!("connecting to {addr} timed out"),
+        });
+        return ev;
     }
     let prober = Prober {
         addr,
@@ -425,12 +558,14 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
             timeout: config.probe_timeout,
             max_bytes: config.max_flight_bytes,
         },
-        gate: Semaphore::new(config.max_parallel.max(1)),
+        gates: Gates::new(config.max_parallel, budget),
         probes: {
             let counter = config.progress.clone().unwrap_or_default();
             counter.fetch_add(1, Ordering::Relaxed);
             counter
         },
+        retries: config.retries,
+        retry_backoff: config.retry_backoff,
     };
     let work = probe_all(&prober, host, config, &mut ev);
     if tokio::time::timeout(config.total_timeout, work)
@@ -455,102 +590,124 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
         ProtocolVersion::TLS1_1,
         ProtocolVersion::TLS1_2,
     ];
-    let (sslv2, legacy, tls13, facts) = tokio::join!(
-        p.sslv2(),
-        join_all(legacy_versions.iter().map(|&v| p.enumerate_legacy(v, size))),
-        p.enumerate_tls13(),
-        real_handshake(p.addr, host, config.handshake_timeout),
-    );
-    ev.versions.push(sslv2);
+    // The real handshake runs beside every other probe instead of gating the second round:
+    // it is the slowest probe (two handshakes and a GET), and its first use of the crypto
+    // library's random generator pays the generator's one-time seeding.
+    let facts = p.handshake(host, config.handshake_timeout);
+    let probes = async {
+        let (sslv2, legacy, tls13) = tokio::join!(
+            p.sslv2(),
+            join_all(legacy_versions.iter().map(|&v| p.enumerate_legacy(v, size))),
+            p.enumerate_tls13(),
+        );
 
-    // Order, per version, then groups and the rest, all concurrently.
-    let orders = join_all(legacy_versions.iter().zip(&legacy).map(|(&v, found)| {
-        p.order(&found.accepted, move |s: &[CipherSuite]| {
-            p.legacy_hello(v, s)
-        })
-    }));
-    let all_groups: Vec<NamedGroup> = NamedGroup::known().collect();
-    let order13 = p.order(&tls13.0, |s: &[CipherSuite]| {
-        p.tls13_hello(s, all_groups.clone(), true)
-    });
+        // Order, per version, then groups and the rest, all concurrently.
+        let orders = join_all(legacy_versions.iter().zip(&legacy).map(|(&v, found)| {
+            p.order(&found.accepted, move |s: &[CipherSuite]| {
+                p.legacy_hello(v, s)
+            })
+        }));
+        let all_groups: Vec<NamedGroup> = NamedGroup::known().collect();
+        let order13 = p.order(&tls13.0, |s: &[CipherSuite]| {
+            p.tls13_hello(s, all_groups.clone(), true)
+        });
 
-    let best_legacy = legacy_versions
-        .iter()
-        .zip(&legacy)
-        .rev()
-        .find(|(_, f)| !f.accepted.is_empty());
-    let info = |s: &CipherSuite| suites::info(*s);
-    let (ecdhe, ecdsa, dhe) = best_legacy.map_or((Vec::new(), false, Vec::new()), |(_, f)| {
-        let ecdhe: Vec<CipherSuite> = f
-            .accepted
+        let best_legacy = legacy_versions
             .iter()
-            .copied()
-            .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Ecdhe))
-            .collect();
-        let ecdsa = ecdhe
-            .iter()
-            .any(|s| info(s).is_some_and(|i| i.auth == Authentication::Ecdsa));
-        let dhe: Vec<CipherSuite> = f
-            .accepted
-            .iter()
-            .copied()
-            .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Dhe))
-            .collect();
-        (ecdhe, ecdsa, dhe)
-    });
-    let best_version = best_legacy.map(|(&v, _)| v);
-    let groups12 = async {
-        match best_version {
-            Some(v) if !ecdhe.is_empty() => p.groups_legacy(v, &ecdhe, ecdsa).await,
-            _ => Vec::new(),
-        }
-    };
-    let groups13 = async {
-        if tls13.0.is_empty() {
-            Vec::new()
-        } else {
-            p.groups_tls13(&tls13.0).await
-        }
-    };
-    let dh = async {
-        let v = best_version?;
-        if dhe.is_empty() {
-            return None;
-        }
-        let Answer::Hello(_, flight) = p.ask(&p.legacy_hello(v, &dhe), true).await else {
-            return None;
-        };
-        match parse_dhe_params(flight.server_key_exchange.as_deref()?) {
-            Ok(KeyExchangeParams::Dhe { prime, .. }) => Some(hex(&prime)),
-            _ => None,
-        }
-    };
-    let extras = extras(p, &legacy_versions, &legacy, !tls13.0.is_empty());
-    // ROBOT needs static-RSA key exchange; it is tried with TLS 1.2 when offered there.
-    let rsa12: Vec<CipherSuite> = legacy_versions
-        .iter()
-        .zip(&legacy)
-        .find(|(v, _)| **v == ProtocolVersion::TLS1_2)
-        .map(|(_, f)| {
-            f.accepted
+            .zip(&legacy)
+            .rev()
+            .find(|(_, f)| !f.accepted.is_empty());
+        let info = |s: &CipherSuite| suites::info(*s);
+        let (ecdhe, ecdsa, dhe) = best_legacy.map_or((Vec::new(), false, Vec::new()), |(_, f)| {
+            let ecdhe: Vec<CipherSuite> = f
+                .accepted
                 .iter()
                 .copied()
-                .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Rsa))
-                .collect()
-        })
-        .unwrap_or_default();
-    let robot = async {
-        if rsa12.is_empty() {
-            return None;
-        }
-        let hello = p.legacy_hello(ProtocolVersion::TLS1_2, &rsa12).to_records();
-        let _permit = p.gate.acquire().await;
-        p.probes.fetch_add(5, Ordering::Relaxed);
-        crate::robot::test(p.addr, &hello, p.limits).await
+                .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Ecdhe))
+                .collect();
+            let ecdsa = ecdhe
+                .iter()
+                .any(|s| info(s).is_some_and(|i| i.auth == Authentication::Ecdsa));
+            let dhe: Vec<CipherSuite> = f
+                .accepted
+                .iter()
+                .copied()
+                .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Dhe))
+                .collect();
+            (ecdhe, ecdsa, dhe)
+        });
+        let best_version = best_legacy.map(|(&v, _)| v);
+        let groups12 = async {
+            match best_version {
+                Some(v) if !ecdhe.is_empty() => p.groups_legacy(v, &ecdhe, ecdsa).await,
+                _ => Vec::new(),
+            }
+        };
+        let groups13 = async {
+            if tls13.0.is_empty() {
+                Vec::new()
+            } else {
+                p.groups_tls13(&tls13.0).await
+            }
+        };
+        let dh = async {
+            let v = best_version?;
+            if dhe.is_empty() {
+                return None;
+            }
+            let Answer::Hello(_, flight) = p.ask(&p.legacy_hello(v, &dhe), true).await else {
+                return None;
+            };
+            match parse_dhe_params(flight.server_key_exchange.as_deref()?) {
+                Ok(KeyExchangeParams::Dhe { prime, .. }) => Some(hex::encode(&prime)),
+                _ => None,
+            }
+        };
+        let extras = extras(p, &legacy_versions, &legacy, !tls13.0.is_empty());
+        // ROBOT needs static-RSA key exchange; it is tried with TLS 1.2 when offered there.
+        let rsa12: Vec<CipherSuite> = legacy_versions
+            .iter()
+            .zip(&legacy)
+            .find(|(v, _)| **v == ProtocolVersion::TLS1_2)
+            .map(|(_, f)| {
+                f.accepted
+                    .iter()
+                    .copied()
+                    .filter(|s| info(s).is_some_and(|i| i.kx == KeyExchange::Rsa))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let robot = async {
+            if rsa12.is_empty() {
+                return None;
+            }
+            let hello = p.legacy_hello(ProtocolVersion::TLS1_2, &rsa12).to_records();
+            let outcome = crate::robot::test(p.addr, &hello, p.limits, &p.gates).await;
+            let runs = if matches!(outcome, RobotOutcome::NotVulnerable) {
+                5
+            } else {
+                10
+            };
+            p.probes.fetch_add(runs, Ordering::Relaxed);
+            Some(outcome)
+        };
+        let (orders, order13, groups12, groups13, dh, extras, robot) =
+            tokio::join!(orders, order13, groups12, groups13, dh, extras, robot);
+        (
+            sslv2, legacy, tls13, orders, order13, groups12, groups13, dh, extras, robot,
+        )
     };
-    let (orders, order13, groups12, groups13, dh, extras, robot) =
-        tokio::join!(orders, order13, groups12, groups13, dh, extras, robot);
-    ev.robot = robot;
+    let (facts, (sslv2, legacy, tls13, orders, order13, groups12, groups13, dh, extras, robot)) =
+        tokio::join!(facts, probes);
+    ev.versions.push(sslv2);
+    let info = |s: &CipherSuite| suites::info(*s);
+    (ev.robot, ev.robot_note) = match robot {
+        None => (None, None),
+        Some(RobotOutcome::NotVulnerable) => (Some(false), None),
+        Some(RobotOutcome::Vulnerable) => (Some(true), None),
+        Some(RobotOutcome::Inconclusive(why)) => (None, Some(format!("inconclusive: {why}"))),
+        Some(RobotOutcome::NotTested(why)) => (None, Some(format!("not tested: {why}"))),
+    };
 
     for ((&v, found), order) in legacy_versions.iter().zip(&legacy).zip(orders) {
         ev.versions.push(VersionEvidence {
@@ -679,7 +836,7 @@ async fn extras(
         }
         let mut hello = p.legacy_hello(best, &best_found.accepted);
         hello.heartbeat = true;
-        let _permit = p.gate.acquire().await;
+        let _permit = p.gates.permit().await;
         p.probes.fetch_add(1, Ordering::Relaxed);
         crate::heartbleed::test(p.addr, &hello.to_records(), best.0, p.limits).await
     };

@@ -240,7 +240,7 @@ async fn silent_server_times_out_in_bounded_time() {
     assert_every_error(&ev, "timed out");
     assert_eq!(
         ev.versions[0].errors,
-        ["timed out"],
+        ["timed out (3 attempts)"],
         "SSL 2.0 times out too"
     );
 }

@@ -15,8 +15,10 @@ pub mod content {
 /// may carry (RFC 5246 §6.2.3).
 pub const MAX_RECORD_PAYLOAD: usize = 16_384 + 2_048;
 
-/// Largest handshake message reassembled (certificate chains of real servers stay far below).
-pub const MAX_HANDSHAKE_MESSAGE: usize = 256 * 1024;
+/// Largest handshake message reassembled. Ordinary chains are a few KiB, but valid ones grow
+/// far larger (badssl.com's leaf with 10,000 names is about 220 KB, and TLS allows 16 MiB), so
+/// the bound leaves room for several such chains while keeping one probe's memory small.
+pub const MAX_HANDSHAKE_MESSAGE: usize = 1024 * 1024;
 
 /// One TLS record.
 #[derive(Debug, Clone, PartialEq, Eq)]
