@@ -233,17 +233,37 @@ fn protocol_line(
     color: bool,
     verbose: bool,
 ) {
-    let offered = yes_no(p.supported, modern, color);
+    let offered = match p.status {
+        vigil_tls_checks::report::ProtocolStatus::Unknown => {
+            let why = if p.errors.is_empty() {
+                "no answer".to_string()
+            } else {
+                p.errors.join("; ")
+            };
+            let word = format!("unknown ({why})");
+            if color {
+                word.yellow().to_string()
+            } else {
+                word
+            }
+        }
+        _ => yes_no(p.supported, modern, color),
+    };
     let order = match p.server_order {
         Some(true) => ", server order",
         Some(false) => ", client order",
         None => "",
     };
+    let incomplete = if p.suites_complete {
+        ""
+    } else {
+        ", list may be incomplete"
+    };
     let _ = writeln!(
         out,
         "  {name:<7} {offered}{}",
         if p.supported {
-            format!(" ({} suites{order})", p.ciphers.len())
+            format!(" ({} suites{order}{incomplete})", p.ciphers.len())
         } else {
             String::new()
         }
@@ -405,23 +425,36 @@ pub fn render_text(r: &TlsReport, color: bool, verbose: bool) -> String {
                 }
             })
     );
-    let _ = writeln!(
-        out,
-        "  ROBOT                  {}",
-        r.robot
-            .map_or("not applicable (no static RSA)".to_string(), |v| {
-                if v {
-                    "VULNERABLE (padding oracle)".to_string()
-                } else {
-                    "not vulnerable".to_string()
-                }
-            })
-    );
+    let robot = match r.robot_status {
+        vigil_tls_checks::report::RobotStatus::NotApplicable => {
+            "not applicable (no static RSA)".to_string()
+        }
+        vigil_tls_checks::report::RobotStatus::NotVulnerable => "not vulnerable".to_string(),
+        vigil_tls_checks::report::RobotStatus::Vulnerable => {
+            "VULNERABLE (padding oracle, confirmed twice)".to_string()
+        }
+        vigil_tls_checks::report::RobotStatus::Unknown => format!(
+            "unknown: {}",
+            r.robot_detail
+                .as_deref()
+                .unwrap_or("the test did not finish")
+        ),
+    };
+    let _ = writeln!(out, "  ROBOT                  {robot}");
     let _ = writeln!(
         out,
         "  ALPN                   {}",
         r.alpn.as_deref().unwrap_or("-")
     );
+    if !r.unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot established (probes that got no answer after retries)"
+        );
+        for u in &r.unknown {
+            let _ = writeln!(out, "  - {u}");
+        }
+    }
     out
 }
 

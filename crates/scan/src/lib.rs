@@ -148,20 +148,26 @@ pub fn software(
 
 /// The rating's inputs from what this scan measured (pure).
 pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
-    let tls = r.tls.as_ref().map(|t| {
+    // TLS counts as measured when some version answered, or every version was refused for
+    // certain; a probe that got no answer is not a "no", so the part is then left out.
+    let tls = r.tls.as_ref().and_then(|t| {
         let cert = t.report.certificate.as_ref();
-        let https = t.report.protocols.tls1_3.supported
-            || t.report.protocols.tls1_2.supported
-            || t.report.protocols.tls1_1.supported
-            || t.report.protocols.tls1_0.supported
-            || t.report.protocols.ssl3_0.supported;
-        vigil_rating::Tls {
+        let p = &t.report.protocols;
+        let versions = [&p.tls1_3, &p.tls1_2, &p.tls1_1, &p.tls1_0, &p.ssl3_0];
+        let https = versions.iter().any(|v| v.supported);
+        let unknown = versions
+            .iter()
+            .any(|v| v.status == vigil_tls_checks::report::ProtocolStatus::Unknown);
+        if !https && unknown {
+            return None;
+        }
+        Some(vigil_rating::Tls {
             https,
             grade: t.grades.ssllabs.grade.clone(),
             grade_if_trusted: t.grades.ssllabs.grade_if_trust_ignored.clone(),
             trusted: cert.is_some_and(|c| c.trusted),
             hostname_match: cert.is_some_and(|c| c.hostname_match),
-        }
+        })
     });
     vigil_rating::Parts {
         http_score: r
