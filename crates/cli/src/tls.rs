@@ -139,13 +139,13 @@ pub fn render_grades(g: &TlsGrades, color: bool, verbose: bool) -> String {
     let s = &g.ssllabs;
     let ignored = s
         .grade_if_trust_ignored
-        .as_deref()
+        .map(vigil_model::Grade::as_str)
         .map(|l| format!(" (if trust is ignored: {l})"))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "SSL Labs-style grade  {}{ignored}   score {} (protocol {}, key exchange {}, cipher {})",
-        paint(&s.grade, color),
+        paint(s.grade.as_str(), color),
         s.score,
         s.protocol_score,
         s.key_exchange_score,

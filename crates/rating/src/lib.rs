@@ -30,10 +30,10 @@ pub struct Parts {
 pub struct Tls {
     /// HTTPS answered at all on port 443.
     pub https: bool,
-    /// The SSL Labs-style letter (`A+` … `F`, `T`, `M`).
-    pub grade: String,
-    /// The grade if trust were ignored (for `T` / `M`).
-    pub grade_if_trusted: Option<String>,
+    /// The SSL Labs-style letter; `None` when a trust verdict (`T`, `M`) replaced it.
+    pub grade: Option<Grade>,
+    /// The letter if trust were ignored (for `T` / `M`).
+    pub grade_if_trusted: Option<Grade>,
     pub trusted: bool,
     pub hostname_match: bool,
 }
@@ -150,16 +150,16 @@ fn letter_for(score: u32) -> Grade {
 }
 
 /// Points for an SSL Labs-style letter.
-fn tls_points(letter: &str) -> u32 {
+fn tls_points(letter: Grade) -> u32 {
     match letter {
-        "A+" => 100,
-        "A" => 95,
-        "A-" => 90,
-        "B" => 75,
-        "C" => 60,
-        "D" => 45,
-        "E" => 30,
-        _ => 0,
+        Grade::APlus => 100,
+        Grade::A => 95,
+        Grade::AMinus => 90,
+        Grade::BPlus | Grade::B | Grade::BMinus => 75,
+        Grade::CPlus | Grade::C | Grade::CMinus => 60,
+        Grade::DPlus | Grade::D | Grade::DMinus => 45,
+        Grade::E => 30,
+        Grade::F => 0,
     }
 }
 
@@ -172,8 +172,13 @@ fn part_score(part: Part, p: &Parts) -> (Option<u32>, String) {
         Part::Tls => match &p.tls {
             Some(t) if !t.https => (Some(0), "no HTTPS on port 443".into()),
             Some(t) => {
-                let letter = t.grade_if_trusted.as_deref().unwrap_or(&t.grade);
-                (Some(tls_points(letter)), format!("TLS grade {}", t.grade))
+                let letter = t.grade_if_trusted.or(t.grade).unwrap_or(Grade::F);
+                let shown = match (t.grade, t.grade_if_trusted) {
+                    (Some(g), _) => g.as_str().to_string(),
+                    (None, Some(g)) => format!("{g} if the certificate were trusted"),
+                    (None, None) => "none".to_string(),
+                };
+                (Some(tls_points(letter)), format!("TLS grade {shown}"))
             }
             None => (None, "not probed".into()),
         },
@@ -354,21 +359,13 @@ pub fn improved(p: &Parts, change: &Improvement) -> Parts {
         }
         Improvement::Tls { grade } => {
             if let Some(t) = q.tls.as_mut() {
-                let now = t
-                    .grade_if_trusted
-                    .clone()
-                    .unwrap_or_else(|| t.grade.clone());
-                let now_grade = Grade::parse(&now).unwrap_or(Grade::F);
-                let best = if grade.at_least(now_grade) {
-                    *grade
-                } else {
-                    now_grade
-                };
+                let now = t.grade_if_trusted.or(t.grade).unwrap_or(Grade::F);
+                let best = (*grade).min(now);
                 t.https = true;
                 if t.grade_if_trusted.is_some() {
-                    t.grade_if_trusted = Some(best.as_str().to_string());
+                    t.grade_if_trusted = Some(best);
                 } else {
-                    t.grade = best.as_str().to_string();
+                    t.grade = Some(best);
                 }
             }
         }
@@ -377,7 +374,7 @@ pub fn improved(p: &Parts, change: &Improvement) -> Parts {
                 t.trusted = true;
                 t.hostname_match = true;
                 if let Some(g) = t.grade_if_trusted.take() {
-                    t.grade = g;
+                    t.grade = Some(g);
                 }
             }
         }

@@ -8,7 +8,7 @@ fn model() -> Parts {
         http_score: Some(115),
         tls: Some(Tls {
             https: true,
-            grade: "A+".into(),
+            grade: Some(Grade::APlus),
             grade_if_trusted: None,
             trusted: true,
             hostname_match: true,
@@ -70,8 +70,8 @@ fn untrusted_certificate_caps_d_but_scores_the_configuration() {
     let mut p = model();
     let t = p.tls.as_mut().unwrap();
     t.trusted = false;
-    t.grade = "T".into();
-    t.grade_if_trusted = Some("A+".into());
+    t.grade = None;
+    t.grade_if_trusted = Some(Grade::APlus);
     let r = rate(&p);
     assert_eq!(r.uncapped_letter, Grade::APlus);
     assert_eq!(r.letter, Grade::D);
@@ -136,7 +136,7 @@ fn nothing_measured_is_zero() {
 fn a_low_score_gives_e_and_e_is_below_d() {
     let mut p = model();
     p.http_score = Some(0);
-    p.tls.as_mut().unwrap().grade = "F".into();
+    p.tls.as_mut().unwrap().grade = Some(Grade::F);
     p.software = Some(Software {
         latest_on_branch: false,
         branch_supported: true,

@@ -163,8 +163,8 @@ pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
         }
         Some(vigil_rating::Tls {
             https,
-            grade: t.grades.ssllabs.grade.clone(),
-            grade_if_trusted: t.grades.ssllabs.grade_if_trust_ignored.clone(),
+            grade: t.grades.ssllabs.grade.letter(),
+            grade_if_trusted: t.grades.ssllabs.grade_if_trust_ignored,
             trusted: cert.is_some_and(|c| c.trusted),
             hostname_match: cert.is_some_and(|c| c.hostname_match),
         })

@@ -6,6 +6,7 @@ use crate::advice::Fix;
 use crate::facts::{Facts, Version};
 use crate::finding::Finding;
 use serde::Serialize;
+use vigil_model::Grade;
 use vigil_tls_wire::suites::{self, Authentication, Cipher, KeyExchange, Mode};
 
 /// Six months in seconds: the HSTS max-age A+ asks for.
@@ -15,9 +16,9 @@ pub const SIX_MONTHS: u64 = 15_552_000;
 #[derive(Debug, Clone, Serialize)]
 pub struct SslLabsGrade {
     /// `A+`, `A`, `A-`, `B` … `F`, or `T` / `M` for trust and name failures.
-    pub grade: String,
+    pub grade: TlsGrade,
     /// The grade the configuration alone earns, when `T` or `M` replaces it.
-    pub grade_if_trust_ignored: Option<String>,
+    pub grade_if_trust_ignored: Option<Grade>,
     pub score: u32,
     pub protocol_score: u32,
     pub key_exchange_score: u32,
@@ -28,18 +29,59 @@ pub struct SslLabsGrade {
     pub basis: &'static str,
 }
 
-/// Letters in order; a cap is the worse of two.
-const LETTERS: [&str; 8] = ["A+", "A", "A-", "B", "C", "D", "E", "F"];
-
-fn rank(letter: &str) -> usize {
-    LETTERS
-        .iter()
-        .position(|l| *l == letter)
-        .unwrap_or(LETTERS.len() - 1)
+/// The SSL Labs-style grade: a letter on Vigil's one scale, or a verdict that replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsGrade {
+    /// `A+`, `A`, `A-`, `B`, `C`, `D`, `E` or `F`.
+    Letter(Grade),
+    /// The chain is not trusted (the letter the configuration earns is kept beside it).
+    T,
+    /// The certificate does not cover the host name.
+    M,
+    /// Nothing answered: there is no configuration to grade.
+    None,
 }
 
-fn worse<'a>(a: &'a str, b: &'a str) -> &'a str {
-    if rank(a) >= rank(b) { a } else { b }
+impl TlsGrade {
+    /// The printed grade.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsGrade::Letter(g) => g.as_str(),
+            TlsGrade::T => "T",
+            TlsGrade::M => "M",
+            TlsGrade::None => "-",
+        }
+    }
+
+    /// The letter, when the grade is one.
+    pub fn letter(self) -> Option<Grade> {
+        match self {
+            TlsGrade::Letter(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TlsGrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for TlsGrade {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for TlsGrade {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+fn worse(a: Grade, b: Grade) -> Grade {
+    a.max(b)
 }
 
 fn protocol_points(v: Version) -> u32 {
@@ -86,15 +128,12 @@ fn cipher_points(bits: u16) -> u32 {
 /// Grades the facts.
 pub fn grade(f: &Facts) -> SslLabsGrade {
     let mut findings = Vec::new();
-    let mut cap = "A+";
-    let mut apply = |findings: &mut Vec<Finding>,
-                     letter: &'static str,
-                     id: &'static str,
-                     msg: String,
-                     fix: Fix| {
-        cap = worse(cap, letter);
-        findings.push(Finding::new(id, format!("cap {letter}"), msg, Some(fix)));
-    };
+    let mut cap = Grade::APlus;
+    let mut apply =
+        |findings: &mut Vec<Finding>, letter: Grade, id: &'static str, msg: String, fix: Fix| {
+            cap = worse(cap, letter);
+            findings.push(Finding::new(id, format!("cap {letter}"), msg, Some(fix)));
+        };
 
     // Protocol score.
     let best = f.versions.iter().max().copied();
@@ -145,19 +184,19 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         (protocol_score * 30 + key_exchange_score * 30 + cipher_score * 40) / 100
     };
     let mut letter = match score {
-        80.. => "A",
-        65..80 => "B",
-        50..65 => "C",
-        35..50 => "D",
-        20..35 => "E",
-        _ => "F",
+        80.. => Grade::A,
+        65..80 => Grade::B,
+        50..65 => Grade::C,
+        35..50 => Grade::D,
+        20..35 => Grade::E,
+        _ => Grade::F,
     };
 
     // Caps F.
     if f.offers(Version::Ssl2) {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "ssl2-offered",
             "SSL 2.0 is offered.".into(),
             Fix::DisableLegacyProtocols,
@@ -166,7 +205,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if best == Some(Version::Ssl3) {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "ssl3-best",
             "SSL 3.0 is the best protocol offered.".into(),
             Fix::DisableLegacyProtocols,
@@ -175,7 +214,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if export {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "export-suites",
             "Export-grade suites are offered.".into(),
             Fix::IntermediateCiphers,
@@ -184,7 +223,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if anonymous {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "anonymous-suites",
             "Anonymous (unauthenticated) suites are offered.".into(),
             Fix::IntermediateCiphers,
@@ -193,7 +232,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if suites.iter().any(|s| suites::effective_bits(s) < 112) {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "weak-cipher",
             "A suite with less than 112-bit encryption is offered.".into(),
             Fix::IntermediateCiphers,
@@ -202,7 +241,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if key_exchange_score > 0 && key_exchange_score <= 40 {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "insecure-key",
             "A key exchange or certificate key is insecure (under 1024 bits RSA/DH).".into(),
             Fix::StrongerKey,
@@ -211,7 +250,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.heartbleed == Some(true) {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "heartbleed",
             "The server leaks memory through heartbeats (Heartbleed, CVE-2014-0160).".into(),
             Fix::UpgradeTlsLibrary,
@@ -220,7 +259,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.robot == Some(true) {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "robot",
             "The server's answers reveal whether RSA padding was valid (ROBOT, a Bleichenbacher oracle).".into(),
             Fix::IntermediateCiphers,
@@ -229,7 +268,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.md5_signature {
         apply(
             &mut findings,
-            "F",
+            Grade::F,
             "md5-signature",
             "A certificate is signed with MD5.".into(),
             Fix::Sha256Certificate,
@@ -239,7 +278,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.refuses(Version::Tls12) && f.refuses(Version::Tls13) && f.probed {
         apply(
             &mut findings,
-            "C",
+            Grade::C,
             "no-tls12",
             "Neither TLS 1.2 nor TLS 1.3 is offered.".into(),
             Fix::EnableTls13,
@@ -248,7 +287,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.suites_from_tls11().any(|s| s.cipher == Cipher::Rc4) {
         apply(
             &mut findings,
-            "C",
+            Grade::C,
             "rc4-modern",
             "RC4 is offered with TLS 1.1 or newer.".into(),
             Fix::IntermediateCiphers,
@@ -257,7 +296,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.suites_from_tls11().any(|s| s.block_64()) {
         apply(
             &mut findings,
-            "C",
+            Grade::C,
             "sweet32",
             "3DES or another 64-bit block cipher is offered with TLS 1.1 or newer (SWEET32)."
                 .into(),
@@ -267,7 +306,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.compression == Some(true) {
         apply(
             &mut findings,
-            "C",
+            Grade::C,
             "tls-compression",
             "TLS compression is enabled (CRIME).".into(),
             Fix::DisableCompression,
@@ -279,7 +318,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     {
         apply(
             &mut findings,
-            "C",
+            Grade::C,
             "poodle",
             "SSL 3.0 with CBC suites is offered (POODLE).".into(),
             Fix::DisableLegacyProtocols,
@@ -289,7 +328,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.offers(Version::Ssl3) {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "ssl3-offered",
             "SSL 3.0 is offered.".into(),
             Fix::DisableLegacyProtocols,
@@ -298,7 +337,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if f.offers(Version::Tls10) || f.offers(Version::Tls11) {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "tls10-11-offered",
             "TLS 1.0 or TLS 1.1 is offered (capped at B since 2020).".into(),
             Fix::DisableLegacyProtocols,
@@ -307,7 +346,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if !suites.is_empty() && !suites.iter().any(|s| s.forward_secret()) {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "no-forward-secrecy",
             "No suite with forward secrecy is offered.".into(),
             Fix::IntermediateCiphers,
@@ -316,7 +355,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if !suites.is_empty() && !suites.iter().any(|s| s.aead()) {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "no-aead",
             "No AEAD suite (GCM, ChaCha20-Poly1305) is offered.".into(),
             Fix::IntermediateCiphers,
@@ -325,7 +364,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if suites.iter().any(|s| s.cipher == Cipher::Rc4) {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "rc4-offered",
             "RC4 is offered.".into(),
             Fix::IntermediateCiphers,
@@ -337,7 +376,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "beast",
             "CBC suites are offered with TLS 1.0 (BEAST).".into(),
             Fix::DisableLegacyProtocols,
@@ -346,7 +385,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     if key_exchange_score > 40 && key_exchange_score <= 80 {
         apply(
             &mut findings,
-            "B",
+            Grade::B,
             "weak-key",
             "A 1024-2047-bit RSA key or DH group is used.".into(),
             if dh_points == Some(key_exchange_score) {
@@ -396,25 +435,25 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
         )),
         Some(_) => {}
     }
-    if letter == "A" {
+    if letter == Grade::A {
         let real_warning = warnings.iter().any(|w| w.effect == "warning");
         letter = if warnings.is_empty() {
-            "A+"
+            Grade::APlus
         } else if real_warning {
-            "A-"
+            Grade::AMinus
         } else {
-            "A"
+            Grade::A
         };
     }
     findings.extend(warnings);
 
     // T and M replace the letter.
-    let mut final_grade = letter.to_string();
+    let mut final_grade = TlsGrade::Letter(letter);
     let mut if_ignored = None;
     if f.trusted == Some(false) || f.sha1_in_chain {
         findings.push(Finding::new("untrusted", "grade T", "The certificate chain is not trusted (unknown or missing issuer, expired, not yet valid, self-signed or SHA-1).", Some(Fix::TrustedCertificate)));
-        if_ignored = Some(letter.to_string());
-        final_grade = "T".into();
+        if_ignored = Some(letter);
+        final_grade = TlsGrade::T;
     } else if f.hostname_match == Some(false) {
         findings.push(Finding::new(
             "name-mismatch",
@@ -422,8 +461,8 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
             "The certificate does not cover this host name.",
             Some(Fix::MatchingCertificate),
         ));
-        if_ignored = Some(letter.to_string());
-        final_grade = "M".into();
+        if_ignored = Some(letter);
+        final_grade = TlsGrade::M;
     }
     // What stayed unknown is shown, and no cap rests on it.
     for what in &f.unknown {
@@ -436,7 +475,7 @@ pub fn grade(f: &Facts) -> SslLabsGrade {
     }
     if !f.probed {
         // Nothing answered: there is no configuration to grade.
-        final_grade = "-".into();
+        final_grade = TlsGrade::None;
         if_ignored = None;
         findings.clear();
     }
