@@ -22,6 +22,9 @@ fi
 
 (cd "$ROOT" && cargo build --release -q -p vigil-cli)
 bash "$SERVE" start >/dev/null
+# The full-report batch asks the loopback knot server, never the system resolver.
+bash "$ROOT/tests/dns/serve.sh" start >/dev/null
+export RESOLVER="$(bash "$ROOT/tests/dns/serve.sh" addr)" ANCHOR="$(bash "$ROOT/tests/dns/serve.sh" anchor)"
 echo "vigil:     $("$CARGO_TARGET_DIR/release/vigil" --version)"
 echo "reference: @mdn/mdn-http-observatory $(node -p "require('$PKG/package.json').version"), node $(node --version)"
 echo "machine:   $(nproc) cores, $(uname -sr)"
