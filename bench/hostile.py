@@ -108,7 +108,7 @@ def main():
     for i, (name, body) in enumerate(everything.items()):
         serve(str(ip + i), body)
     env = dict(os.environ)
-    fmt = lambda t, m, k: (f">{t:.0f} s (killed)" if k else f"{t:.2f} s") + f" | {m:.0f} MiB"
+    fmt = lambda t, m, k: (f">{t:.0f} s (stopped)" if k else f"{t:.2f} s") + f", {m:.0f} MiB"
     print("| page | `vigil scan --no-tls` | `vigil scan` | reference 1.4.8 |")
     print("|---|---|---|---|")
     for name in shapes:

@@ -21,7 +21,7 @@ fi
 [ -f "$PKG/conf/hsts-preload.json" ] || cp "$ROOT/tests/conformance/http/data/hsts-preload.json" "$PKG/conf/"
 (cd "$ROOT" && cargo build --release -q -p vigil-cli)
 
-MARK="# vigil bench/hostile.sh"
+MARK="# vigil-bench-hostile"
 cleanup() { sed -i "/$MARK\$/d" /etc/hosts; }
 trap cleanup EXIT
 cleanup

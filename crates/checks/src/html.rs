@@ -257,8 +257,14 @@ impl TreeSink for Sink {
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> Handle {
         self.created.set(self.created.get().saturating_add(1));
-        if !self.seen.borrow().contains(&name.local) {
-            self.seen.borrow_mut().insert(name.local.clone());
+        // End tags come lower-cased; SVG names such as `foreignObject` are not.
+        let lower = if name.local.bytes().any(|c| c.is_ascii_uppercase()) {
+            LocalName::from(name.local.to_ascii_lowercase())
+        } else {
+            name.local.clone()
+        };
+        if !self.seen.borrow().contains(&lower) {
+            self.seen.borrow_mut().insert(lower);
         }
         let contents = (name.ns == ns!(html) && name.local == local_name!("template"))
             .then(|| Node::new(QualName::new(None, ns!(), local_name!("")), true));
@@ -317,7 +323,14 @@ impl TreeSink for Sink {
     fn get_template_contents(&self, target: &Handle) -> Handle {
         // Only HTML templates are asked for; anything else gets itself, which keeps its
         // children inside it (and so inside a template) all the same.
-        target.contents.clone().unwrap_or_else(|| Rc::clone(target))
+        // The content continues the template's depth, as Blink counts the stack.
+        match &target.contents {
+            Some(contents) => {
+                contents.depth.set(target.depth.get());
+                Rc::clone(contents)
+            }
+            None => Rc::clone(target),
+        }
     }
 
     fn same_node(&self, x: &Handle, y: &Handle) -> bool {
@@ -773,6 +786,12 @@ mod tests {
         doc.push_str(&"</x>".repeat(50_000));
         doc.push_str("<meta>");
         assert_eq!(names(&doc, Mode::Fragment), ["meta"]);
+        // Deep inside SVG, the end of an integration point still counts (its name is
+        // camel-cased in the tree, lower-cased in the tag).
+        let mut doc = "<svg>".to_string();
+        doc.push_str(&"<g>".repeat(1000));
+        doc.push_str("<foreignObject></foreignObject><script>'<meta>'</script>");
+        assert_eq!(names(&doc, Mode::Document), ["script", "meta"]);
     }
 
     #[test]

@@ -148,9 +148,9 @@ fn js_number(n: &serde_json::Number) -> String {
     f.to_string()
 }
 
-/// Most `<meta>` policies kept. A browser enforces every one, but each can only narrow what
-/// the first allows, and the reference's tests read the combined map: past a few dozen, more
-/// policies only cost time (100,000 of them kept the scan busy for minutes).
+/// Most `<meta>` policies kept. The reference combines every policy into one directive map,
+/// which costs time per policy and per source; no real page has more than a few, so past this
+/// many the rest of a hostile page's policies are left out.
 pub const MAX_META_POLICIES: usize = 64;
 
 /// Reads the meta CSP policies (the first [`MAX_META_POLICIES`]) and the meta referrer from an

@@ -250,9 +250,17 @@ async fn tls_port_speaking_garbage_is_a_tls_error() {
 // default limits and prints one line with what it found. Each hostile page is compared with a
 // small page of the same shape: the bounds must not change the verdict.
 
-/// The bounds: every scan ends within 15 s and stays under 256 MB.
-const WALL_LIMIT: Duration = Duration::from_secs(15);
+/// The bounds: every scan ends within 15 s and stays under 256 MB. The time bound is
+/// for optimised builds (`scripts/test.sh` runs the tests with `--release`); unoptimised,
+/// the HTML tokenizer alone is several times slower, so a debug build gets 60 s.
+const WALL_LIMIT: Duration = if cfg!(debug_assertions) {
+    Duration::from_secs(60)
+} else {
+    Duration::from_secs(15)
+};
 const MEMORY_LIMIT_KB: u64 = 256 * 1024;
+/// For the trickling servers the time is network time, the same in every build.
+const NETWORK_WALL_LIMIT: Duration = Duration::from_secs(15);
 const CHILD_ENV: &str = "VIGIL_HOSTILE_CHILD";
 const CHILD_TEST: &str = "benign_page_scans_in_a_child_process";
 
@@ -479,7 +487,7 @@ async fn endless_trickle_is_a_timeout_within_the_limit() {
     })
     .await;
     let scan = scan_in_child(port, closed_port().await).await;
-    assert!(scan.wall < WALL_LIMIT, "took {:?}", scan.wall);
+    assert!(scan.wall < NETWORK_WALL_LIMIT, "took {:?}", scan.wall);
     assert_eq!(scan.verdict, "error: The site seems to be down.");
 }
 
@@ -504,7 +512,7 @@ async fn slow_answers_share_one_deadline() {
     })
     .await;
     let scan = scan_in_child(port, closed_port().await).await;
-    assert!(scan.wall < WALL_LIMIT, "took {:?}", scan.wall);
+    assert!(scan.wall < NETWORK_WALL_LIMIT, "took {:?}", scan.wall);
     assert!(scan.wall > Duration::from_secs(8), "took {:?}", scan.wall);
     // The page arrived and is graded; robots.txt and the preflight ran out of time.
     assert!(!scan.verdict.starts_with("error"), "{}", scan.verdict);
