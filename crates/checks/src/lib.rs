@@ -13,6 +13,7 @@ pub mod csp;
 pub mod guidance;
 pub mod headers;
 pub mod hsts;
+pub mod html;
 pub mod legacy;
 pub mod page;
 pub mod preload;

@@ -7,7 +7,7 @@
 //! referrer and SRI tests see the same document.
 
 use crate::headers;
-use scraper::{Html, Selector};
+use crate::html::{self, Mode};
 use serde_json::Value;
 use vigil_model::{HttpEvidence, ResponseEvidence};
 
@@ -148,35 +148,38 @@ fn js_number(n: &serde_json::Number) -> String {
     f.to_string()
 }
 
-/// True when the element sits inside a `<template>`: its content is a separate fragment in a
-/// DOM, so `querySelectorAll` in the reference never sees it.
-pub fn in_template(el: &scraper::ElementRef<'_>) -> bool {
-    el.ancestors()
-        .filter_map(scraper::ElementRef::wrap)
-        .any(|a| a.value().name() == "template")
-}
+/// Most `<meta>` policies kept. The reference combines every policy into one directive map,
+/// which costs time per policy and per source; no real page has more than a few, so past this
+/// many the rest of a hostile page's policies are left out.
+pub const MAX_META_POLICIES: usize = 64;
 
-/// Reads the meta CSP policies and the meta referrer from an HTML fragment.
+/// Reads the meta CSP policies (the first [`MAX_META_POLICIES`]) and the meta referrer from an
+/// HTML fragment, skipping template contents as a DOM does.
 fn metas(text: &str) -> (Vec<String>, Option<String>) {
     let mut csp = Vec::new();
     let mut referrer = None;
-    let Ok(selector) = Selector::parse("meta") else {
-        return (csp, referrer);
-    };
-    let fragment = Html::parse_fragment(text);
-    for meta in fragment.select(&selector).filter(|m| !in_template(m)) {
-        let el = meta.value();
-        match (el.attr("http-equiv"), el.attr("content")) {
+    let found = html::find(
+        text,
+        Mode::Fragment,
+        &["meta"],
+        &["http-equiv", "content", "name"],
+    );
+    for meta in &found {
+        match (meta.attr("http-equiv"), meta.attr("content")) {
             (Some(equiv), Some(content)) => {
-                if !content.is_empty() && equiv.to_lowercase().trim() == "content-security-policy" {
+                if !content.is_empty()
+                    && csp.len() < MAX_META_POLICIES
+                    && equiv.to_lowercase().trim() == "content-security-policy"
+                {
                     csp.push(content.to_string());
                 }
             }
             _ => {
-                let is_referrer = el
+                let is_referrer = meta
                     .attr("name")
                     .is_some_and(|n| n.to_lowercase().trim() == "referrer");
-                if is_referrer && let Some(content) = el.attr("content").filter(|c| !c.is_empty()) {
+                if is_referrer && let Some(content) = meta.attr("content").filter(|c| !c.is_empty())
+                {
                     referrer = Some(content.to_string());
                 }
             }

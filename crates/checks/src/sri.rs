@@ -5,9 +5,9 @@
 //! normalised, everything else is used verbatim. "Same site" compares registrable domains on
 //! the ICANN suffix list.
 
+use crate::html::{self, Mode};
 use crate::page::{Page, PageText};
 use crate::registrable::registrable_domain;
-use scraper::{Html, Selector};
 use serde_json::{Map, Value, json};
 use url::Url;
 use vigil_model::results::SriResult;
@@ -74,21 +74,18 @@ pub fn check(ev: &HttpEvidence, page: &Page) -> TestOutcome {
 }
 
 fn evaluate(ev: &HttpEvidence, text: &str, scripts_data: &mut Map<String, Value>) -> SriResult {
-    let Ok(selector) = Selector::parse("script") else {
-        return SriResult::NotImplementedButNoScriptsLoaded;
-    };
-    let doc = Html::parse_document(text);
+    let scripts = html::find(
+        text,
+        Mode::Document,
+        &["script"],
+        &["src", "integrity", "crossorigin"],
+    );
     let site_domain = registrable_domain(&ev.host);
     let site_https = ev.site_is_https();
     let mut result: Option<SriResult> = None;
     let mut foreign_seen = false;
-    let mut count = 0usize;
-    for script in doc
-        .select(&selector)
-        .filter(|s| !crate::page::in_template(s))
-    {
-        count += 1;
-        let el = script.value();
+    let count = scripts.len();
+    for el in &scripts {
         let src = reflected_src(el.attr("src").unwrap_or_default());
         if src.is_empty() {
             continue;

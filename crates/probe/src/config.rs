@@ -2,7 +2,9 @@
 //!
 //! Defaults mirror the reference where it has a limit (9 s per request, 10 s per redirect chain,
 //! 10 redirects) and add the caps it lacks, so a hostile server cannot make a scan hang or eat
-//! memory.
+//! memory. Budgets that add up (a chain, then robots.txt, then the preflight, each on its own
+//! clock) let a server that answers slowly stretch a scan to almost 30 s; so one deadline
+//! covers the whole retrieval of a host, and every request gets what is left of it at most.
 
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
@@ -18,6 +20,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Budget for one session's redirect chain, retries included (reference: 10 s).
     pub session_timeout: Duration,
+    /// Budget for everything fetched from one host: both sessions, robots.txt, the preflight
+    /// and the legacy pass. No request outlives it, so a scan's HTTP part ends on time
+    /// whatever the server does (12 s: room left within a 15 s scan to analyse the answers).
+    pub total_timeout: Duration,
     /// Redirects followed before a redirect response counts as final (reference: 10).
     pub max_redirects: u32,
     /// Bytes of (compressed) body read from the wire; the rest is cut off.
@@ -35,6 +41,7 @@ impl Default for Limits {
         Limits {
             request_timeout: Duration::from_secs(9),
             session_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(12),
             max_redirects: 10,
             max_body_bytes: 4 * 1024 * 1024,
             max_decoded_bytes: 8 * 1024 * 1024,

@@ -281,6 +281,11 @@ async fn fetch_inner(
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(f) => f,
+            // The connection task shares the deadline: when it is dropped at the deadline the
+            // body ends in an error, which is the timeout and not a short page.
+            Err(_) if Instant::now() >= deadline => {
+                return Err(fail(ProbeStatus::Timeout, "timed out"));
+            }
             // A connection that dies mid-body still gave us a response; keep what arrived.
             Err(_) => {
                 wire_truncated = true;

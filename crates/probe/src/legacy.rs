@@ -19,7 +19,8 @@
 //!
 //! Every request has the probe's usual bounds: `Limits::request_timeout` each, one
 //! `Limits::session_timeout` budget per session (retry included), and one more
-//! `Limits::session_timeout` shared by the five extra requests.
+//! `Limits::session_timeout` shared by the five extra requests, all within the retrieval's
+//! `Limits::total_timeout`.
 
 use crate::config::ProbeConfig;
 use crate::fetch::{Answer, BodyWanted, FetchError, Method, Request, fetch};
@@ -79,6 +80,8 @@ fn https_origin(url: &Url) -> Option<(String, u16)> {
 struct Pass<'a> {
     cfg: &'a ProbeConfig,
     tls: TlsConfigs,
+    /// The end of the whole retrieval.
+    deadline: Instant,
 }
 
 /// A session that got its final response.
@@ -189,7 +192,7 @@ impl Pass<'_> {
     /// One session: the chain with verification, and after a TLS error the chain again
     /// without it (cookies from the failed attempt stay in the jar).
     async fn session(&self, start: Url) -> Result<Session, FetchError> {
-        let deadline = Instant::now() + self.cfg.limits.session_timeout;
+        let deadline = (Instant::now() + self.cfg.limits.session_timeout).min(self.deadline);
         let mut jar = PyJar::default();
         let verified = self.chain(&start, &mut jar, &[], &|_| true, deadline).await;
         let (chain, verified) = match verified {
@@ -297,7 +300,11 @@ fn on_final_origin(last: &Url, path: &str) -> Url {
 }
 
 /// Runs the legacy pass for `host`.
-pub(crate) async fn retrieve(host: &Hostname, cfg: &ProbeConfig) -> LegacyEvidence {
+pub(crate) async fn retrieve(
+    host: &Hostname,
+    cfg: &ProbeConfig,
+    deadline: Instant,
+) -> LegacyEvidence {
     let mut ev = LegacyEvidence {
         http: None,
         http_failure: None,
@@ -320,7 +327,7 @@ pub(crate) async fn retrieve(host: &Hostname, cfg: &ProbeConfig) -> LegacyEviden
             return ev;
         }
     };
-    let pass = Pass { cfg, tls };
+    let pass = Pass { cfg, tls, deadline };
     let url_for = |scheme: &str, port: u16, default: u16| {
         let p = if port == default {
             String::new()
@@ -349,7 +356,7 @@ pub(crate) async fn retrieve(host: &Hostname, cfg: &ProbeConfig) -> LegacyEviden
         _ => None,
     };
     if let Some(session) = chosen {
-        let deadline = Instant::now() + cfg.limits.session_timeout;
+        let deadline = (Instant::now() + cfg.limits.session_timeout).min(pass.deadline);
         let last_url = session.last_url.clone();
         let cors_url = on_final_origin(&last_url, "/");
         let origin = [("origin", cfg.cors_origin.clone())];

@@ -40,6 +40,8 @@ struct Session {
 struct Ctx<'a> {
     cfg: &'a ProbeConfig,
     tls: TlsConfigs,
+    /// The end of the whole retrieval (`Limits::total_timeout`).
+    deadline: Instant,
 }
 
 impl Ctx<'_> {
@@ -59,22 +61,27 @@ impl Ctx<'_> {
         ]
     }
 
+    /// A request's deadline: its own timeout, within `cap` and the retrieval's deadline.
     fn request_deadline(&self, cap: Option<Instant>) -> Instant {
-        let d = Instant::now() + self.cfg.limits.request_timeout;
+        let d = (Instant::now() + self.cfg.limits.request_timeout).min(self.deadline);
         cap.map_or(d, |c| c.min(d))
     }
 }
 
 /// Retrieves everything the Observatory tests read about `host`; with `cfg.legacy`, the legacy
 /// (2017 Observatory) pass runs beside it and lands in `HttpEvidence::legacy`.
+///
+/// Everything ends by `cfg.limits.total_timeout` after the call: what has not arrived by then
+/// is recorded as a timeout.
 pub async fn retrieve_http(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
-    if !cfg.legacy {
-        return observatory_pass(host, cfg).await;
-    }
     let started = Instant::now();
+    let deadline = started + cfg.limits.total_timeout;
+    if !cfg.legacy {
+        return observatory_pass(host, cfg, deadline).await;
+    }
     let (mut ev, legacy) = tokio::join!(
-        observatory_pass(host, cfg),
-        crate::legacy::retrieve(host, cfg)
+        observatory_pass(host, cfg, deadline),
+        crate::legacy::retrieve(host, cfg, deadline)
     );
     ev.legacy = Some(legacy);
     ev.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -82,7 +89,7 @@ pub async fn retrieve_http(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
 }
 
 /// The current Observatory's retrieval (spec §2).
-async fn observatory_pass(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
+async fn observatory_pass(host: &Hostname, cfg: &ProbeConfig, deadline: Instant) -> HttpEvidence {
     let started = Instant::now();
     let mut ev = HttpEvidence {
         host: host.as_str().to_string(),
@@ -107,7 +114,7 @@ async fn observatory_pass(host: &Hostname, cfg: &ProbeConfig) -> HttpEvidence {
             return ev;
         }
     };
-    let ctx = Ctx { cfg, tls };
+    let ctx = Ctx { cfg, tls, deadline };
     let url_for = |scheme: &str, port: u16, default: u16| {
         let p = if port == default {
             String::new()
@@ -200,7 +207,7 @@ fn into_evidence(s: Session) -> Option<SessionEvidence> {
 /// Runs one session's redirect chain, retrying once without verification after a
 /// certificate error.
 async fn run_session(ctx: &Ctx<'_>, start: Url) -> Result<Session, FetchError> {
-    let deadline = Instant::now() + ctx.cfg.limits.session_timeout;
+    let deadline = (Instant::now() + ctx.cfg.limits.session_timeout).min(ctx.deadline);
     let mut s = Session {
         start,
         jar: CookieJar::new(),
