@@ -281,6 +281,8 @@ impl ScanArgs {
         let fedi = full.then(|| {
             let mut f = vigil_fedi::FediConfig::new(trust);
             f.https_port = self.https_port;
+            // One budget per host: the fediverse fetches end when the HTTP retrieval must.
+            f.limits.total_timeout = f.limits.total_timeout.min(probe.limits.total_timeout);
             f
         });
         let tls = full.then(vigil_tls_probe::TlsProbeConfig::default);
