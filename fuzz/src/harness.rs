@@ -83,6 +83,13 @@ pub fn cookie(text: &str) {
         }
     }
     let _ = jar.header_for(&url, NOW);
+    // The legacy (Python http.cookiejar) jar on the same lines.
+    let _ = vigil_probe::legacy_jar_roundtrip(&lines, &url, NOW);
+    for other in OTHER_COOKIE_URLS {
+        if let Ok(other) = url::Url::parse(other) {
+            let _ = vigil_probe::legacy_jar_roundtrip(&lines, &other, NOW);
+        }
+    }
     if let Some(mut ev) = baseline() {
         with_header(&mut ev, "set-cookie", &lines);
         if let Some(s) = ev.https.as_mut() {
@@ -447,6 +454,8 @@ pub fn dns(bytes: &[u8]) -> DnsInput {
         None => (bytes, &[][..]),
     };
     let text = String::from_utf8_lossy(text);
+    // The same text as a trust-anchor file.
+    let _ = vigil_dns::check_trust_anchor_text(&text);
     let mut chain = Vec::new();
     while let [hi, lo, rest @ ..] = certs {
         let len = usize::from(*hi) << 8 | usize::from(*lo);

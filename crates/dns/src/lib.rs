@@ -43,3 +43,10 @@ pub mod limits {
     /// Characters kept of one error message.
     pub const MAX_ERROR_CHARS: usize = 300;
 }
+
+/// Parses the text of a trust-anchor file (DS or DNSKEY records, as `--trust-anchor` reads it)
+/// without using it: for fuzzing the parser with hostile input and for checking a file early.
+#[doc(hidden)]
+pub fn check_trust_anchor_text(text: &str) -> Result<(), AnchorError> {
+    anchor::parse_anchors(text).map(|_| ())
+}
