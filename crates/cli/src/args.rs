@@ -285,7 +285,12 @@ impl ScanArgs {
             f.limits.total_timeout = f.limits.total_timeout.min(probe.limits.total_timeout);
             f
         });
-        let tls = full.then(vigil_tls_probe::TlsProbeConfig::default);
+        // The TLS probes share the scan's bound: every scan ends within 15 s, whatever the
+        // server does (`vigil tls` alone allows a minute).
+        let tls = full.then(|| vigil_tls_probe::TlsProbeConfig {
+            total_timeout: probe.limits.total_timeout,
+            ..vigil_tls_probe::TlsProbeConfig::default()
+        });
         Ok(ScanPlan {
             hosts,
             profile: vigil_scan::ScanProfile {

@@ -173,3 +173,43 @@ fn names_that_do_not_resolve_say_so() {
         assert!(v["rating"].is_null() && v["dns"].is_null() && v["tls"].is_null());
     }
 }
+
+#[test]
+fn a_silent_host_times_out_in_one_line() {
+    // Two loopback ports that accept connections and then never say anything.
+    let listeners: Vec<std::net::TcpListener> = (0..2)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let ports: Vec<String> = listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port().to_string())
+        .collect();
+    for l in listeners {
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in l.incoming().flatten() {
+                held.push(conn);
+            }
+        });
+    }
+    let started = std::time::Instant::now();
+    let out = vigil(&[
+        "scan",
+        "--http-port",
+        &ports[0],
+        "--https-port",
+        &ports[1],
+        "--resolver",
+        "127.0.0.1:9",
+        "--format",
+        "json",
+        "127.0.0.1",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["unreachable"]["cause"], "timed-out", "{v}");
+    assert!(v["rating"].is_null() && v["tls"].is_null(), "{v}");
+    // The bound for any scan, whatever the server does.
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+}

@@ -318,8 +318,18 @@ pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
     let (http, tls, ipv6, dns, fedi, txt) = tokio::join!(http, tls, ipv6, dns, fedi, txt);
     let now = now();
     let mut result = analyse(http);
-    // Reachable over TLS means reachable, even when no HTTP answer came back.
-    let tls_answered = tls.as_ref().is_some_and(|t| t.failure.is_none());
+    let tls = tls.map(|ev| (ev.failure.is_none(), analyse_tls(&ev, profile, now)));
+    // Reachable over TLS means reachable, even when no HTTP answer came back; a port that
+    // accepts connections and then says nothing is not an answer.
+    let tls_answered = tls.as_ref().is_some_and(|(connected, t)| {
+        let p = &t.report.protocols;
+        *connected
+            && [
+                &p.ssl2_0, &p.ssl3_0, &p.tls1_0, &p.tls1_1, &p.tls1_2, &p.tls1_3,
+            ]
+            .iter()
+            .any(|v| v.status != vigil_tls_checks::report::ProtocolStatus::Unknown)
+    });
     if tls_answered {
         result.unreachable = None;
     }
@@ -329,7 +339,7 @@ pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
     if profile.legacy {
         result.legacy = Some(vigil_grade::legacy::legacy_report(&result.evidence));
     }
-    result.tls = tls.map(|ev| analyse_tls(&ev, profile, now));
+    result.tls = tls.map(|(_, t)| t);
     result.ipv6 = ipv6;
     result.dns = dns;
     let today = time::OffsetDateTime::from_unix_timestamp(now)
