@@ -157,7 +157,7 @@ pub fn render_grades(g: &TlsGrades, color: bool, verbose: bool) -> String {
     let _ = writeln!(
         out,
         "cryptcheck-style grade {}",
-        paint(&g.cryptcheck.grade, color)
+        paint(g.cryptcheck.grade.as_str(), color)
     );
     for f in &g.cryptcheck.findings {
         let _ = writeln!(out, "  - [{}] {}", f.effect, fold(&f.message, verbose));

@@ -15,10 +15,71 @@ type SuiteCheck<'a> = (&'static str, &'a str, &'a dyn Fn(&&SuiteInfo) -> bool);
 /// HSTS max-age for the "great" level: six months of 30 days.
 pub const LONG_HSTS: u64 = 6 * 30 * 24 * 3600;
 
+/// The cryptcheck scale, best first: its own letters, not the SSL Labs ones (G below F, and
+/// the V, T and X verdicts that replace a letter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CryptcheckLetter {
+    APlus,
+    A,
+    BPlus,
+    B,
+    CPlus,
+    C,
+    D,
+    E,
+    F,
+    G,
+    /// The certificate does not cover the host name.
+    V,
+    /// The chain is not trusted.
+    T,
+    /// Nothing answered: there is nothing to grade.
+    X,
+}
+
+impl CryptcheckLetter {
+    /// The printed letter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::APlus => "A+",
+            Self::A => "A",
+            Self::BPlus => "B+",
+            Self::B => "B",
+            Self::CPlus => "C+",
+            Self::C => "C",
+            Self::D => "D",
+            Self::E => "E",
+            Self::F => "F",
+            Self::G => "G",
+            Self::V => "V",
+            Self::T => "T",
+            Self::X => "X",
+        }
+    }
+}
+
+impl std::fmt::Display for CryptcheckLetter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for CryptcheckLetter {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for CryptcheckLetter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The cryptcheck-style grade and the checks behind it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CryptcheckGrade {
-    pub grade: String,
+    pub grade: CryptcheckLetter,
     /// Bad checks that fired (critical, error, warning).
     pub findings: Vec<Finding>,
     /// Good checks and whether each passed.
@@ -235,17 +296,17 @@ pub fn grade(f: &Facts) -> CryptcheckGrade {
         ));
     }
     let grade = if f.hostname_match == Some(false) {
-        "V".to_string()
+        CryptcheckLetter::V
     } else if f.trusted == Some(false) {
-        "T".to_string()
+        CryptcheckLetter::T
     } else if !f.probed {
-        "X".to_string()
+        CryptcheckLetter::X
     } else if bad.iter().any(|b| b.effect == "critical") {
-        "G".to_string()
+        CryptcheckLetter::G
     } else if bad.iter().any(|b| b.effect == "error") {
-        "F".to_string()
+        CryptcheckLetter::F
     } else if bad.iter().any(|b| b.effect == "warning") {
-        "E".to_string()
+        CryptcheckLetter::E
     } else {
         ladder(&good)
     };
@@ -257,9 +318,14 @@ pub fn grade(f: &Facts) -> CryptcheckGrade {
 }
 
 /// D, then C/B/A as each level's checks pass (some: the letter; all: the plus, and go on).
-fn ladder(good: &[(String, &'static str, bool)]) -> String {
-    let mut grade = "D".to_string();
-    for (level, letter) in [("good", "C"), ("great", "B"), ("best", "A")] {
+fn ladder(good: &[(String, &'static str, bool)]) -> CryptcheckLetter {
+    use CryptcheckLetter as L;
+    let mut grade = L::D;
+    for (level, letter, plus) in [
+        ("good", L::C, L::CPlus),
+        ("great", L::B, L::BPlus),
+        ("best", L::A, L::APlus),
+    ] {
         let checks: Vec<bool> = good
             .iter()
             .filter(|(_, l, _)| *l == level)
@@ -270,10 +336,10 @@ fn ladder(good: &[(String, &'static str, bool)]) -> String {
             break;
         }
         if passed < checks.len() {
-            grade = letter.to_string();
+            grade = letter;
             break;
         }
-        grade = format!("{letter}+");
+        grade = plus;
     }
     grade
 }
