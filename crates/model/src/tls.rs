@@ -22,6 +22,10 @@ pub struct TlsEvidence {
     pub groups_tls12: Vec<u16>,
     /// Groups accepted for key shares in TLS 1.3 (from HelloRetryRequest).
     pub groups_tls13: Vec<u16>,
+    /// Group probes that got no answer after their retries (`group 29: timed out …`): neither
+    /// accepted nor refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups_unknown: Vec<String>,
     /// The finite-field DH prime of DHE suites (big-endian hex), when any DHE suite is accepted.
     pub dh_prime_hex: Option<String>,
     /// Certificate chains as served, one per key type found.

@@ -323,6 +323,9 @@ pub fn analyse(ev: &TlsEvidence, anchors: &[TrustAnchor<'_>], now: i64) -> TlsRe
             ));
         }
     }
+    for g in &ev.groups_unknown {
+        unknown.push(format!("key exchange {g}"));
+    }
     if let Some(note) = &ev.robot_note {
         unknown.push(format!("ROBOT: {note}"));
     }

@@ -34,6 +34,7 @@ fn evidence(dh: Option<String>) -> TlsEvidence {
         ],
         groups_tls12: Vec::new(),
         groups_tls13: Vec::new(),
+        groups_unknown: Vec::new(),
         dh_prime_hex: dh,
         chains: Vec::new(),
         ocsp_staple_b64: None,

@@ -331,17 +331,26 @@ impl Prober {
     }
 
     /// TLS 1.3 groups: a HelloRetryRequest naming G when only G is offered, with no share.
-    async fn groups_tls13(&self, suites13: &[CipherSuite]) -> Vec<u16> {
+    /// TLS 1.3 groups, and the groups whose probe got no answer after its retries.
+    async fn groups_tls13(&self, suites13: &[CipherSuite]) -> (Vec<u16>, Vec<String>) {
         let checks = NamedGroup::known().map(|g| async move {
-            let answer = self
-                .ask(&self.tls13_hello(suites13, vec![g], false), false)
+            let (answer, attempts) = self
+                .ask_counted(&self.tls13_hello(suites13, vec![g], false), false)
                 .await;
             let hit = answer.hello().is_some_and(|h| {
                 h.version() == ProtocolVersion::TLS1_3 && h.key_share_group() == Some(g)
             });
-            hit.then_some(g.0)
+            let unknown =
+                unknown_reason(&answer, attempts).map(|e| format!("group {}: {e}", g.name()));
+            (hit.then_some(g.0), unknown)
         });
-        join_all(checks).await.into_iter().flatten().collect()
+        let mut found = Vec::new();
+        let mut unknown = Vec::new();
+        for (hit, why) in join_all(checks).await {
+            found.extend(hit);
+            unknown.extend(why);
+        }
+        (found, unknown)
     }
 
     /// TLS 1.2-and-older groups: the curve the ServerKeyExchange names when only G is offered
@@ -351,7 +360,7 @@ impl Prober {
         version: ProtocolVersion,
         ecdhe: &[CipherSuite],
         ecdsa: bool,
-    ) -> Vec<u16> {
+    ) -> (Vec<u16>, Vec<String>) {
         let checks = NamedGroup::known()
             .filter(|g| g.is_ecdhe_curve())
             .map(|g| async move {
@@ -360,8 +369,9 @@ impl Prober {
                     hello.groups = groups;
                     hello
                 };
-                if self.curve_of(&names(vec![g])).await == Some(g) {
-                    return Some(g.0);
+                let (curve, why) = self.curve_of(&names(vec![g])).await;
+                if curve == Some(g) {
+                    return (Some(g.0), None);
                 }
                 if ecdsa {
                     let mut with_cert_curves = vec![g];
@@ -374,23 +384,42 @@ impl Prober {
                         .into_iter()
                         .filter(|&c| c != g),
                     );
-                    if self.curve_of(&names(with_cert_curves)).await == Some(g) {
-                        return Some(g.0);
+                    let (curve, why2) = self.curve_of(&names(with_cert_curves)).await;
+                    if curve == Some(g) {
+                        return (Some(g.0), None);
                     }
+                    return (
+                        None,
+                        why.or(why2).map(|e| format!("group {}: {e}", g.name())),
+                    );
                 }
-                None
+                (None, why.map(|e| format!("group {}: {e}", g.name())))
             });
-        join_all(checks).await.into_iter().flatten().collect()
+        let mut found = Vec::new();
+        let mut unknown = Vec::new();
+        for (hit, why) in join_all(checks).await {
+            found.extend(hit);
+            unknown.extend(why);
+        }
+        (found, unknown)
     }
 
-    async fn curve_of(&self, hello: &ClientHello) -> Option<NamedGroup> {
-        let Answer::Hello(_, flight) = self.ask(hello, true).await else {
-            return None;
+    /// The curve the ServerKeyExchange names, and why there is none when the probe got no
+    /// answer after its retries.
+    async fn curve_of(&self, hello: &ClientHello) -> (Option<NamedGroup>, Option<String>) {
+        let (answer, attempts) = self.ask_counted(hello, true).await;
+        let Answer::Hello(_, flight) = &answer else {
+            return (None, unknown_reason(&answer, attempts));
         };
-        match parse_ecdhe_params(flight.server_key_exchange.as_deref()?) {
-            Ok(KeyExchangeParams::Ecdhe { group, .. }) => Some(group),
+        let curve = match flight
+            .server_key_exchange
+            .as_deref()
+            .map(parse_ecdhe_params)
+        {
+            Some(Ok(KeyExchangeParams::Ecdhe { group, .. })) => Some(group),
             _ => None,
-        }
+        };
+        (curve, None)
     }
 
     /// The real handshake under the caps. Not retried: rustls refuses many servers the
@@ -489,6 +518,7 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         versions: Vec::new(),
         groups_tls12: Vec::new(),
         groups_tls13: Vec::new(),
+        groups_unknown: Vec::new(),
         dh_prime_hex: None,
         chains: Vec::new(),
         ocsp_staple_b64: None,
@@ -640,12 +670,12 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
         let groups12 = async {
             match best_version {
                 Some(v) if !ecdhe.is_empty() => p.groups_legacy(v, &ecdhe, ecdsa).await,
-                _ => Vec::new(),
+                _ => (Vec::new(), Vec::new()),
             }
         };
         let groups13 = async {
             if tls13.0.is_empty() {
-                Vec::new()
+                (Vec::new(), Vec::new())
             } else {
                 p.groups_tls13(&tls13.0).await
             }
@@ -727,8 +757,9 @@ async fn probe_all(p: &Prober, host: &str, config: &TlsProbeConfig, ev: &mut Tls
         chacha_priority: order13.chacha_priority,
         errors: tls13.1.clone(),
     });
-    ev.groups_tls12 = groups12;
-    ev.groups_tls13 = groups13;
+    ev.groups_tls12 = groups12.0;
+    ev.groups_tls13 = groups13.0;
+    ev.groups_unknown = groups12.1.into_iter().chain(groups13.1).collect();
     ev.dh_prime_hex = dh;
     (ev.compression, ev.fallback_scsv, ev.heartbleed) = extras;
 

@@ -530,3 +530,65 @@ async fn an_exponent_beyond_64_bits_is_not_tested() {
     );
     assert!(started.elapsed() < Duration::from_secs(15));
 }
+
+/// The groups a ClientHello offers (`supported_groups`), empty when it has none.
+fn groups_offered(hello: &[u8]) -> Vec<u16> {
+    let parse = || -> Option<Vec<u16>> {
+        let body = hello.get(9..)?;
+        let mut at = 35 + usize::from(*body.get(34)?);
+        let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+        at += 2 + n;
+        at += 1 + usize::from(*body.get(at)?);
+        let len = body.get(at..at + 2)?;
+        let mut exts =
+            body.get(at + 2..at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]])))?;
+        while exts.len() >= 4 {
+            let code = u16::from_be_bytes([exts[0], exts[1]]);
+            let n = usize::from(u16::from_be_bytes([exts[2], exts[3]]));
+            let data = exts.get(4..4 + n)?;
+            if code == 10 {
+                return Some(
+                    data.get(2..)?
+                        .chunks(2)
+                        .filter(|c| c.len() == 2)
+                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                        .collect(),
+                );
+            }
+            exts = exts.get(4 + n..)?;
+        }
+        None
+    };
+    parse().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_group_probe_that_never_answers_is_unknown_not_refused() {
+    const X25519: u16 = 0x001d;
+    // A TLS 1.2 server that says nothing when the hello offers X25519 alone.
+    let port = serve(|mut s, _| async move {
+        let hello = read_record(&mut s).await;
+        if groups_offered(&hello) == [X25519] {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            return;
+        }
+        tls12_answer(&mut s, &hello).await;
+    })
+    .await;
+    let ev = scan(port, &config()).await;
+    assert!(tls12(&ev).supported, "{ev:?}");
+    assert_eq!(
+        ev.groups_unknown,
+        ["group x25519: timed out (3 attempts)"],
+        "{ev:?}"
+    );
+    let report = vigil_tls_checks::report::analyse(&ev, &[], 1_767_225_600);
+    assert!(!report.complete);
+    assert!(
+        report
+            .unknown
+            .contains(&"key exchange group x25519: timed out (3 attempts)".to_string()),
+        "{:?}",
+        report.unknown
+    );
+}
