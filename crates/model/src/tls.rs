@@ -67,6 +67,39 @@ pub struct TlsEvidence {
     pub elapsed_ms: u64,
 }
 
+impl TlsEvidence {
+    /// Evidence for `host:port` before anything was probed: every fact unknown or empty.
+    pub fn empty(host: &str, port: u16) -> Self {
+        TlsEvidence {
+            target: format!("{host}:{port}"),
+            host: host.to_string(),
+            port,
+            address: None,
+            failure: None,
+            versions: Vec::new(),
+            groups_tls12: Vec::new(),
+            groups_tls13: Vec::new(),
+            groups_unknown: Vec::new(),
+            dh_prime_hex: None,
+            chains: Vec::new(),
+            ocsp_staple_b64: None,
+            alpn: None,
+            hsts: None,
+            http_status: None,
+            secure_renegotiation: None,
+            compression: None,
+            extended_master_secret: None,
+            fallback_scsv: None,
+            session_resumption: None,
+            heartbleed: None,
+            robot: None,
+            robot_note: None,
+            probes: 0,
+            elapsed_ms: 0,
+        }
+    }
+}
+
 /// One protocol version's findings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionEvidence {

@@ -19,11 +19,7 @@ fn version(code: u16, suites: &[u32], errors: &[&str]) -> VersionEvidence {
 /// TLS 1.2 with one DHE suite (TLS_DHE_RSA_WITH_AES_128_GCM_SHA256), `dh` as the prime.
 fn evidence(dh: Option<String>) -> TlsEvidence {
     TlsEvidence {
-        target: "site.test:443".into(),
-        host: "site.test".into(),
-        port: 443,
         address: Some("127.0.0.1".into()),
-        failure: None,
         versions: vec![
             version(0x0002, &[], &[]),
             version(0x0300, &[], &[]),
@@ -32,25 +28,10 @@ fn evidence(dh: Option<String>) -> TlsEvidence {
             version(0x0303, &[0x009e], &[]),
             version(0x0304, &[], &[]),
         ],
-        groups_tls12: Vec::new(),
-        groups_tls13: Vec::new(),
-        groups_unknown: Vec::new(),
         dh_prime_hex: dh,
-        chains: Vec::new(),
-        ocsp_staple_b64: None,
-        alpn: None,
-        hsts: None,
-        http_status: None,
-        secure_renegotiation: None,
-        compression: None,
-        extended_master_secret: None,
-        fallback_scsv: None,
-        session_resumption: None,
-        heartbleed: None,
-        robot: None,
-        robot_note: None,
         probes: 10,
         elapsed_ms: 5,
+        ..TlsEvidence::empty("site.test", 443)
     }
 }
 

@@ -509,33 +509,7 @@ fn warm_random() {
 pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> TlsEvidence {
     let started = Instant::now();
     warm_random();
-    let mut ev = TlsEvidence {
-        target: format!("{host}:{port}"),
-        host: host.to_string(),
-        port,
-        address: None,
-        failure: None,
-        versions: Vec::new(),
-        groups_tls12: Vec::new(),
-        groups_tls13: Vec::new(),
-        groups_unknown: Vec::new(),
-        dh_prime_hex: None,
-        chains: Vec::new(),
-        ocsp_staple_b64: None,
-        alpn: None,
-        hsts: None,
-        http_status: None,
-        secure_renegotiation: None,
-        compression: None,
-        extended_master_secret: None,
-        fallback_scsv: None,
-        session_resumption: None,
-        heartbleed: None,
-        robot: None,
-        robot_note: None,
-        probes: 0,
-        elapsed_ms: 0,
-    };
+    let mut ev = TlsEvidence::empty(host, port);
     let addr = match tokio::net::lookup_host((host, port)).await {
         Ok(mut addrs) => match addrs.next() {
             Some(a) => a,
