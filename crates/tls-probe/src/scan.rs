@@ -111,6 +111,17 @@ fn retry_delay(answer: &Answer, attempt: u32, retries: u32, backoff: Duration) -
     }
 }
 
+/// Per-group probe results as the groups accepted and the reasons of those left unknown.
+fn split_groups(results: Vec<(Option<u16>, Option<String>)>) -> (Vec<u16>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for (hit, why) in results {
+        found.extend(hit);
+        unknown.extend(why);
+    }
+    (found, unknown)
+}
+
 /// What stayed abnormal after the retries, worded for the report.
 fn unknown_reason(answer: &Answer, attempts: u32) -> Option<String> {
     let e = answer.abnormal()?;
@@ -344,13 +355,7 @@ impl Prober {
                 unknown_reason(&answer, attempts).map(|e| format!("group {}: {e}", g.name()));
             (hit.then_some(g.0), unknown)
         });
-        let mut found = Vec::new();
-        let mut unknown = Vec::new();
-        for (hit, why) in join_all(checks).await {
-            found.extend(hit);
-            unknown.extend(why);
-        }
-        (found, unknown)
+        split_groups(join_all(checks).await)
     }
 
     /// TLS 1.2-and-older groups: the curve the ServerKeyExchange names when only G is offered
@@ -395,13 +400,7 @@ impl Prober {
                 }
                 (None, why.map(|e| format!("group {}: {e}", g.name())))
             });
-        let mut found = Vec::new();
-        let mut unknown = Vec::new();
-        for (hit, why) in join_all(checks).await {
-            found.extend(hit);
-            unknown.extend(why);
-        }
-        (found, unknown)
+        split_groups(join_all(checks).await)
     }
 
     /// The curve the ServerKeyExchange names, and why there is none when the probe got no
