@@ -84,39 +84,48 @@ async fn linger(s: &mut TcpStream) {
 }
 
 /// (client_version, suites, TLS 1.3 in supported_versions) of a ClientHello record.
+/// The extensions of a ClientHello record, as (code, data), in order; `None` when malformed.
+fn extensions(hello: &[u8]) -> Option<Vec<(u16, &[u8])>> {
+    let body = hello.get(9..)?;
+    let mut at = 35 + usize::from(*body.get(34)?);
+    let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    at += 2 + n;
+    at += 1 + usize::from(*body.get(at)?);
+    let mut out = Vec::new();
+    let Some(len) = body.get(at..at + 2) else {
+        return Some(out);
+    };
+    let mut exts = body.get(at + 2..at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]])))?;
+    while exts.len() >= 4 {
+        let code = u16::from_be_bytes([exts[0], exts[1]]);
+        let n = usize::from(u16::from_be_bytes([exts[2], exts[3]]));
+        out.push((code, exts.get(4..4 + n)?));
+        exts = exts.get(4 + n..)?;
+    }
+    Some(out)
+}
+
 fn offered(hello: &[u8]) -> Option<(u16, Vec<u16>, bool)> {
     if hello.first() != Some(&22) {
         return None;
     }
     let body = hello.get(9..)?;
     let version = u16::from_be_bytes([*body.first()?, *body.get(1)?]);
-    let mut at = 35 + usize::from(*body.get(34)?);
+    let at = 35 + usize::from(*body.get(34)?);
     let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
     let suites = body
         .get(at + 2..at + 2 + n)?
         .chunks(2)
         .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
         .collect();
-    at += 2 + n;
-    at += 1 + usize::from(*body.get(at)?);
-    let mut tls13 = false;
-    if let Some(len) = body.get(at..at + 2) {
-        let mut exts =
-            body.get(at + 2..at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]])))?;
-        while exts.len() >= 4 {
-            let code = u16::from_be_bytes([exts[0], exts[1]]);
-            let n = usize::from(u16::from_be_bytes([exts[2], exts[3]]));
-            let data = exts.get(4..4 + n)?;
-            if code == 43 {
-                tls13 |= data
-                    .get(1..)
-                    .unwrap_or_default()
-                    .chunks(2)
-                    .any(|v| v == [3, 4]);
-            }
-            exts = &exts[4 + n..];
-        }
-    }
+    let tls13 = extensions(hello)?.iter().any(|(code, data)| {
+        *code == 43
+            && data
+                .get(1..)
+                .unwrap_or_default()
+                .chunks(2)
+                .any(|v| v == [3, 4])
+    });
     Some((version, suites, tls13))
 }
 
@@ -533,33 +542,18 @@ async fn an_exponent_beyond_64_bits_is_not_tested() {
 
 /// The groups a ClientHello offers (`supported_groups`), empty when it has none.
 fn groups_offered(hello: &[u8]) -> Vec<u16> {
-    let parse = || -> Option<Vec<u16>> {
-        let body = hello.get(9..)?;
-        let mut at = 35 + usize::from(*body.get(34)?);
-        let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
-        at += 2 + n;
-        at += 1 + usize::from(*body.get(at)?);
-        let len = body.get(at..at + 2)?;
-        let mut exts =
-            body.get(at + 2..at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]])))?;
-        while exts.len() >= 4 {
-            let code = u16::from_be_bytes([exts[0], exts[1]]);
-            let n = usize::from(u16::from_be_bytes([exts[2], exts[3]]));
-            let data = exts.get(4..4 + n)?;
-            if code == 10 {
-                return Some(
-                    data.get(2..)?
-                        .chunks(2)
-                        .filter(|c| c.len() == 2)
-                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                        .collect(),
-                );
-            }
-            exts = exts.get(4 + n..)?;
-        }
-        None
-    };
-    parse().unwrap_or_default()
+    extensions(hello)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(code, _)| *code == 10)
+        .and_then(|(_, data)| data.get(2..))
+        .map(|list| {
+            list.chunks(2)
+                .filter(|c| c.len() == 2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[tokio::test]
