@@ -7,7 +7,7 @@ use serde::Serialize;
 use vigil_model::HttpEvidence;
 
 /// What `/.well-known/security.txt` answered over https.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SecurityTxt {
     pub status: Option<u16>,
     pub content_type: Option<String>,

@@ -146,7 +146,8 @@ pub enum Format {
     Json,
     /// Exactly the MDN HTTP Observatory CLI's JSON (`{"scan":…,"tests":…}` or `{"error":…}`).
     Observatory,
-    /// The raw evidence gathered, for `vigil replay` and bug reports.
+    /// Everything the scan retrieved (HTTP, TLS, DNS, IPv6, fediverse, security.txt) as one
+    /// bundle, for `vigil replay` and bug reports.
     Evidence,
 }
 
@@ -216,6 +217,22 @@ pub struct ReplayArgs {
     /// Never colour the text report.
     #[arg(long)]
     pub no_color: bool,
+    /// Also trust the CA certificates in this PEM file when re-checking the TLS evidence.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+}
+
+/// The profile a replay assesses with: only its trust store matters (nothing is retrieved).
+pub fn replay_profile(a: &ReplayArgs) -> anyhow::Result<vigil_scan::ScanProfile> {
+    let trust = TrustStore::system_with(&a.ca_file)?;
+    Ok(vigil_scan::ScanProfile {
+        probe: ProbeConfig::new(trust),
+        tls: None,
+        dns: None,
+        fedi: None,
+        legacy: false,
+        concurrency: 1,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -277,7 +294,7 @@ impl ScanArgs {
         probe.https_port = self.https_port;
         let legacy = self.scoring == Scoring::Legacy;
         probe.legacy = legacy;
-        let full = !self.no_tls && !matches!(self.format, Format::Observatory | Format::Evidence);
+        let full = !self.no_tls && self.format != Format::Observatory;
         let fedi = full.then(|| {
             let mut f = vigil_fedi::FediConfig::new(trust);
             f.https_port = self.https_port;

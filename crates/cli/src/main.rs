@@ -42,16 +42,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(a) => {
             let text = std::fs::read_to_string(&a.evidence)
                 .with_context(|| format!("cannot read {}", a.evidence.display()))?;
-            let evidence: vigil_model::HttpEvidence = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not Vigil evidence JSON", a.evidence.display()))?;
-            let result = vigil_scan::analyse(evidence);
+            let evidence = vigil_scan::InstanceEvidence::from_json(&text)
+                .with_context(|| format!("cannot replay {}", a.evidence.display()))?;
+            let profile = args::replay_profile(&a)?;
+            // Assessed as of the scan (certificate validity, release data); a bare HTTP
+            // evidence file has no time and is assessed as of now.
+            let now = match evidence.started_at {
+                0 => vigil_scan::now(),
+                t => t,
+            };
+            let result = vigil_scan::assess(&evidence, &vigil_scan::Assessor::new(&profile), now);
+            let scanned = vigil_scan::Scanned { evidence, result };
             let output = args::OutputPlan {
                 format: a.format,
                 min_grade: a.min_grade,
                 color: args::color_wanted(a.no_color),
                 verbose: false,
             };
-            emit(&output, &[result])
+            emit(&output, &[scanned])
         }
         Command::Tls(a) => tls::run(&a),
         Command::Dns(a) => dns::run(&a),
@@ -70,21 +78,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn emit(output: &args::OutputPlan, results: &[vigil_scan::HostResult]) -> anyhow::Result<ExitCode> {
+fn emit(output: &args::OutputPlan, scans: &[vigil_scan::Scanned]) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let single = results.len() == 1;
-    for r in results {
+    let single = scans.len() == 1;
+    for s in scans {
+        let r = &s.result;
         let text = match output.format {
             Format::Observatory => render::observatory::render(r, single),
-            Format::Json => render::json::render(r, single)?,
-            Format::Evidence => render::json::evidence(r, single)?,
+            Format::Json => render::json::render(s, single)?,
+            Format::Evidence => render::json::evidence(s, single)?,
             Format::Text => render::text::report(r, output.color, output.verbose),
         };
         out.write_all(text.as_bytes())?;
     }
+    let results: Vec<&vigil_scan::HostResult> = scans.iter().map(|s| &s.result).collect();
     if output.format == Format::Text && results.len() > 1 {
-        out.write_all(render::text::summary(results, output.color).as_bytes())?;
+        out.write_all(render::text::summary(&results, output.color).as_bytes())?;
     }
     out.flush()?;
     let site_error = results

@@ -129,7 +129,12 @@ fn json_report_is_versioned() {
         "json",
     ]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(
+        v["scanned_at"],
+        Value::Null,
+        "a bare HTTP evidence file has no scan time"
+    );
     assert_eq!(v["observatory"]["tests"].as_array().unwrap().len(), 10);
     assert_eq!(v["retrieval"]["https"]["verified"], false);
 }

@@ -141,3 +141,41 @@ fn min_grade_gates_on_the_composite_rating() {
         Some(0)
     );
 }
+
+#[test]
+#[ignore = "needs the test servers: scripts/test.sh"]
+fn a_saved_bundle_replays_to_the_same_report() {
+    let bundle = scan(&["--format", "evidence"]);
+    assert_eq!(bundle.status.code(), Some(0));
+    let ev: serde_json::Value = serde_json::from_slice(&bundle.stdout).unwrap();
+    for part in ["http", "tls", "ipv6", "dns", "fedi", "security_txt"] {
+        assert!(!ev[part].is_null(), "the bundle lacks {part}: {ev}");
+    }
+    let path = std::env::temp_dir().join(format!("vigil-bundle-{}.json", std::process::id()));
+    std::fs::write(&path, &bundle.stdout).unwrap();
+    let replayed = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["replay", "--format", "json"])
+        .arg(&path)
+        .env(
+            "SSL_CERT_FILE",
+            script_output("tests/conformance/http/serve.sh", "ca"),
+        )
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let replayed: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
+    let fresh: serde_json::Value =
+        serde_json::from_slice(&scan(&["--format", "json"]).stdout).unwrap();
+    assert_eq!(replayed["scanned_at"].as_str().map(str::len), Some(20));
+    for part in [
+        "rating",
+        "observatory",
+        "dns",
+        "software",
+        "guidance",
+        "changes",
+    ] {
+        assert_eq!(replayed[part], fresh[part], "{part} differs after replay");
+    }
+    assert_eq!(replayed["tls"]["grades"], fresh["tls"]["grades"]);
+}

@@ -5,10 +5,16 @@
 //! rating, never as an F built from nothing.
 
 mod changes;
+mod evidence;
 mod reach;
+mod report;
 
 pub use changes::{Change, ChangeKind, Snippets, changes};
+pub use evidence::{
+    DnsPart, EVIDENCE_SCHEMA_VERSION, EvidenceError, InstanceEvidence, Lookup, retrieve,
+};
 pub use reach::{Cause, Resolution, Unreachable, resolve};
+pub use report::{INSTANCE_REPORT_SCHEMA_VERSION, InstanceReport, Summary};
 
 use futures_util::stream::{self, StreamExt};
 use std::net::{IpAddr, Ipv6Addr};
@@ -16,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vigil_ipv6::Ipv6Verdict;
 use vigil_model::fedi::{BranchStatus, FediFacts, VersionVerdict};
 use vigil_model::ipv6::Ipv6Evidence;
-use vigil_model::{Hostname, HttpEvidence, ObservatoryReport, SiteError, TlsEvidence};
+use vigil_model::{Hostname, HttpEvidence, ObservatoryReport, SiteError};
 use vigil_probe::ProbeConfig;
 use vigil_rating::Rating;
 use vigil_tls_checks::TlsReport;
@@ -56,6 +62,8 @@ pub struct TlsResult {
 /// Everything known about one scanned host.
 #[derive(Debug, Clone)]
 pub struct HostResult {
+    /// When the evidence was retrieved (Unix seconds); 0 for a bare HTTP evidence file.
+    pub scanned_at: i64,
     pub evidence: HttpEvidence,
     pub outcome: Result<ObservatoryReport, SiteError>,
     /// Set when the host could not be reached at all; every other part is then empty.
@@ -91,6 +99,7 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
     let outcome = vigil_checks::run_all(&evidence).map(|outcomes| vigil_grade::grade(&outcomes));
     let unreachable = reach::from_http(&evidence, outcome.as_ref().err());
     HostResult {
+        scanned_at: 0,
         evidence,
         outcome,
         unreachable,
@@ -105,7 +114,7 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
 }
 
 /// What `/.well-known/security.txt` answers over https (first address of the host).
-async fn security_txt(
+pub(crate) async fn security_txt(
     addr: Option<IpAddr>,
     host: &str,
     port: u16,
@@ -132,18 +141,6 @@ async fn security_txt(
         },
         Err(_) => none,
     }
-}
-
-/// Software facts and the version verdict on `today` (pure).
-pub fn software(
-    ev: &vigil_model::fedi::FediEvidence,
-    today: time::Date,
-) -> (FediFacts, Option<VersionVerdict>) {
-    let facts = vigil_fedi::facts(ev);
-    let verdict = vigil_fedi::ReleaseData::bundled()
-        .ok()
-        .and_then(|data| vigil_fedi::verdict(&facts, data, today));
-    (facts, verdict)
 }
 
 /// The rating's inputs from what this scan measured (pure).
@@ -220,13 +217,6 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Analyses and grades TLS evidence against the profile's trust store at `now` (pure).
-pub fn analyse_tls(evidence: &TlsEvidence, profile: &ScanProfile, now: i64) -> TlsResult {
-    let report = vigil_tls_checks::analyse(evidence, &profile.probe.trust.roots.roots, now);
-    let grades = vigil_tls_grade::grade(&report);
-    TlsResult { report, grades }
-}
-
 /// Looks up the DNS facts and the served chain (for TLSA) at once.
 pub async fn dns_lookup(
     host: &str,
@@ -241,13 +231,14 @@ pub async fn dns_lookup(
     (ev, report)
 }
 
-/// A host whose name did not lead to an address: every part empty, the cause kept.
-fn unreachable_result(host: &Hostname, why: Unreachable) -> HostResult {
+/// The HTTP evidence of a host whose name did not lead to an address: both sessions failed
+/// with the lookup's cause, nothing else retrieved.
+pub(crate) fn unreachable_http(host: &Hostname, why: &Unreachable) -> HttpEvidence {
     let failure = vigil_model::evidence::SessionFailure {
         status: vigil_model::evidence::ProbeStatus::DnsError,
         detail: why.detail.clone(),
     };
-    let evidence = HttpEvidence {
+    HttpEvidence {
         host: host.as_str().to_string(),
         http: None,
         http_failure: Some(failure.clone()),
@@ -257,68 +248,42 @@ fn unreachable_result(host: &Hostname, why: Unreachable) -> HostResult {
         robots_status: None,
         elapsed_ms: 0,
         legacy: None,
-    };
-    let mut r = analyse(evidence);
-    r.unreachable = Some(why);
-    r
+    }
 }
 
-/// Scans one host with every part the profile asks for.
-pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
-    // The full report resolves the name once first: a name that does not resolve is said so
-    // at once, instead of six probes each failing in its own way.
-    let (v4, v6) = if profile.full() {
-        match resolve(host.as_str(), profile.probe.https_port).await {
-            Resolution::Addresses { v4, v6 } => (v4, v6),
-            Resolution::Failed(why) => return unreachable_result(host, why),
+/// What assessing needs besides the evidence: the trust anchors certificates are checked
+/// against and the Mastodon release data versions are judged by. Both are inputs, so the same
+/// evidence assessed with the same context always gives the same report.
+#[derive(Clone, Copy)]
+pub struct Assessor<'a> {
+    pub anchors: &'a [rustls_pki_types::TrustAnchor<'static>],
+    pub releases: Option<&'a vigil_fedi::ReleaseData>,
+}
+
+impl<'a> Assessor<'a> {
+    /// The profile's trust store and the release data bundled in this binary.
+    pub fn new(profile: &'a ScanProfile) -> Assessor<'a> {
+        Assessor {
+            anchors: &profile.probe.trust.roots.roots,
+            releases: vigil_fedi::ReleaseData::bundled().ok(),
         }
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let first = v4
-        .first()
-        .copied()
-        .or_else(|| v6.first().copied().map(IpAddr::V6));
-    let http = vigil_probe::retrieve_http(host, &profile.probe);
-    let tls = async {
-        match &profile.tls {
-            Some(config) => Some(
-                vigil_tls_probe::retrieve_tls(host.as_str(), profile.probe.https_port, config)
-                    .await,
-            ),
-            None => None,
-        }
-    };
-    let ipv6 = async {
-        profile.tls.as_ref()?;
-        let ev = vigil_ipv6::check(
-            host.as_str(),
-            &v4,
-            &v6,
-            profile.probe.http_port,
-            profile.probe.https_port,
-            Duration::from_secs(8),
-        )
-        .await;
-        let verdict = vigil_ipv6::verdict(&ev);
-        Some((ev, verdict))
-    };
-    let dns = async {
-        let config = profile.dns.as_ref()?;
-        Some(dns_lookup(host.as_str(), profile.probe.https_port, config).await)
-    };
-    let fedi = async {
-        let config = profile.fedi.as_ref()?;
-        Some(vigil_fedi::retrieve_fedi(host.as_str(), config).await)
-    };
-    let txt = async {
-        profile.tls.as_ref()?;
-        Some(security_txt(first, host.as_str(), profile.probe.https_port).await)
-    };
-    let (http, tls, ipv6, dns, fedi, txt) = tokio::join!(http, tls, ipv6, dns, fedi, txt);
-    let now = now();
-    let mut result = analyse(http);
-    let tls = tls.map(|ev| (ev.failure.is_none(), analyse_tls(&ev, profile, now)));
+    }
+}
+
+/// Checks, grades and rates one evidence bundle as of `now` (Unix seconds): pure, no I/O. The
+/// CLI, `vigil replay`, the monitor and `vigil regrade` all build their report here.
+pub fn assess(ev: &InstanceEvidence, ctx: &Assessor<'_>, now: i64) -> HostResult {
+    let mut result = analyse(ev.http.clone());
+    result.scanned_at = ev.started_at;
+    if let Lookup::Failed(why) = &ev.lookup {
+        result.unreachable = Some(why.clone());
+        return result;
+    }
+    let tls = ev.tls.as_ref().map(|t| {
+        let report = vigil_tls_checks::analyse(t, ctx.anchors, now);
+        let grades = vigil_tls_grade::grade(&report);
+        (t.failure.is_none(), TlsResult { report, grades })
+    });
     // Reachable over TLS means reachable, even when no HTTP answer came back; a port that
     // accepts connections and then says nothing is not an answer.
     let tls_answered = tls.as_ref().is_some_and(|(connected, t)| {
@@ -336,20 +301,34 @@ pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
     if result.unreachable.is_some() {
         return result;
     }
-    if profile.legacy {
+    if ev.legacy {
         result.legacy = Some(vigil_grade::legacy::legacy_report(&result.evidence));
     }
     result.tls = tls.map(|(_, t)| t);
-    result.ipv6 = ipv6;
-    result.dns = dns;
+    result.ipv6 = ev
+        .ipv6
+        .as_ref()
+        .map(|i| (i.clone(), vigil_ipv6::verdict(i)));
+    result.dns = ev.dns.as_ref().map(|d| {
+        (
+            d.records.clone(),
+            vigil_dns::json_view(&d.records, &d.served_chain),
+        )
+    });
     let today = time::OffsetDateTime::from_unix_timestamp(now)
         .map(|t| t.date())
         .unwrap_or(time::Date::MIN);
-    result.software = fedi.map(|ev| software(&ev, today));
-    if let Some(txt) = txt {
+    result.software = ev.fedi.as_ref().map(|f| {
+        let facts = vigil_fedi::facts(f);
+        let verdict = ctx
+            .releases
+            .and_then(|data| vigil_fedi::verdict(&facts, data, today));
+        (facts, verdict)
+    });
+    if let Some(txt) = &ev.security_txt {
         result.guidance = Some(vigil_checks::guidance::guidance(
             &result.evidence,
-            Some(&txt),
+            Some(txt),
         ));
     }
     if result.tls.is_some() {
@@ -358,9 +337,31 @@ pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> HostResult {
     result
 }
 
+/// One scanned host: what was retrieved, and the result assessed from it.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub evidence: InstanceEvidence,
+    pub result: HostResult,
+}
+
+impl Scanned {
+    /// The versioned report of this scan.
+    pub fn report(&self) -> InstanceReport {
+        InstanceReport::new(&self.result)
+    }
+}
+
+/// Scans one host with every part the profile asks for: [`retrieve`], then [`assess`] as of
+/// the moment retrieval started.
+pub async fn scan_host(host: &Hostname, profile: &ScanProfile) -> Scanned {
+    let evidence = retrieve(host, profile).await;
+    let result = assess(&evidence, &Assessor::new(profile), evidence.started_at);
+    Scanned { evidence, result }
+}
+
 /// Scans every host, at most `profile.concurrency` at a time, keeping input order. One host's
 /// failure never stops the others.
-pub async fn scan_all(hosts: &[Hostname], profile: &ScanProfile) -> Vec<HostResult> {
+pub async fn scan_all(hosts: &[Hostname], profile: &ScanProfile) -> Vec<Scanned> {
     stream::iter(hosts.iter())
         .map(|host| scan_host(host, profile))
         .buffered(profile.concurrency.max(1))

@@ -400,7 +400,7 @@ fn render_tls(r: &HostResult, st: &Style, verbose: bool) -> String {
 
 /// A one-line-per-host summary after several reports: the rating when it ran, else the
 /// Observatory grade; hosts that could not be reached say why.
-pub fn summary(results: &[HostResult], color: bool) -> String {
+pub fn summary(results: &[&HostResult], color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
     let _ = writeln!(out, "{}", st.bold("Summary"));
