@@ -39,6 +39,10 @@ trap stop_started EXIT
 tests/conformance/http/serve.sh start
 tests/conformance/tls/serve.sh start
 tests/dns/serve.sh start   # knot on 127.0.0.1:53535 and [::1]:53535: signed, unsigned, bogus zones
+# PostgreSQL on 127.0.0.1:54329 for the store and multi-worker tests (installed from apt when
+# missing); SQLite needs nothing.
+VIGIL_TEST_POSTGRES="$(bash scripts/postgres.sh start)"
+export VIGIL_TEST_POSTGRES
 
 echo "[test] cargo test (release profile: the conformance cases run the release binary)"
 # The server-backed tests are #[ignore]d so that a plain `cargo test` reports them as ignored,

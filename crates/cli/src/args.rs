@@ -29,6 +29,14 @@ pub enum Command {
     /// Probe a TLS endpoint: versions, every accepted suite and the server's order, groups,
     /// certificate verdicts, OCSP stapling, HSTS.
     Tls(TlsArgs),
+    /// Run the list: rescan every instance, check uptime, and answer the JSON API.
+    Serve(crate::list::ServeArgs),
+    /// Rescan and check instances of a shared database (no API); run several on PostgreSQL.
+    Worker(crate::list::WorkerArgs),
+    /// Add, remove, list, import or opt out instances of the list.
+    Instances(crate::list::InstancesArgs),
+    /// Re-assess every stored scan from its evidence with this version's grading.
+    Regrade(crate::list::RegradeArgs),
 }
 
 /// Where DNS questions go and what DNSSEC trusts (shared by `vigil dns` and `vigil scan`).

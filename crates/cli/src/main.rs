@@ -8,6 +8,7 @@
 
 mod args;
 mod dns;
+mod list;
 mod render;
 mod tls;
 
@@ -62,6 +63,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             emit(&output, &[scanned])
         }
         Command::Tls(a) => tls::run(&a),
+        Command::Serve(a) => {
+            list::run_monitor(&a.monitor, Some((&a.listen, a.no_monitor)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker(a) => {
+            list::run_monitor(&a.monitor, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Instances(a) => list::run_instances(&a),
+        Command::Regrade(a) => {
+            list::run_regrade(&a)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Dns(a) => dns::run(&a),
         Command::Explain(a) => {
             let text = render::text::explain(&a.result)

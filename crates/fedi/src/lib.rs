@@ -26,6 +26,7 @@ mod verdict;
 mod version;
 
 #[cfg(feature = "retrieve")]
+pub mod client;
 mod config;
 #[cfg(feature = "retrieve")]
 mod fetch;

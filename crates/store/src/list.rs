@@ -1,0 +1,143 @@
+//! The public ranked list: one query on `instances` (whose latest-scan columns are copied from
+//! the newest scan exactly so this needs no join) plus a count for paging.
+
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::rows::{flag, summary_cols, summary_from, uptime_from};
+use crate::{ListQuery, ListRow, ScanSummary, SortKey, Store, StoreError};
+
+/// The most rows one page may ask for.
+pub const MAX_PAGE: u32 = 500;
+
+/// The ORDER BY for a sort key. Only these fixed strings are ever spliced into the SQL (the
+/// direction is one of two words); NULLs go last in both directions and the host breaks ties,
+/// so pages never overlap.
+fn order_by(sort: SortKey, descending: bool) -> String {
+    let d = if descending { "DESC" } else { "ASC" };
+    match sort {
+        SortKey::Rating => format!(
+            "rating_rank {d} NULLS LAST, rating_score {d} NULLS LAST, \
+             observatory_score DESC NULLS LAST, host ASC"
+        ),
+        SortKey::Observatory => format!("observatory_score {d} NULLS LAST, host ASC"),
+        SortKey::Tls => format!("tls_rank {d} NULLS LAST, host ASC"),
+        SortKey::Uptime30 => format!("uptime_30d_ppm {d} NULLS LAST, host ASC"),
+        SortKey::Uptime90 => format!("uptime_90d_ppm {d} NULLS LAST, host ASC"),
+        SortKey::Host => format!("host {d}"),
+        SortKey::LastScan => format!("last_scan_at {d} NULLS LAST, host ASC"),
+        SortKey::Software => {
+            format!("software {d} NULLS LAST, version {d} NULLS LAST, host ASC")
+        }
+        SortKey::Version => format!("version {d} NULLS LAST, host ASC"),
+        SortKey::Ipv6 => format!("ipv6 {d} NULLS LAST, host ASC"),
+        SortKey::Dnssec => format!("dnssec {d} NULLS LAST, host ASC"),
+    }
+}
+
+/// The WHERE clause of a query (fixed fragments, numbered placeholders) and its values.
+struct Filter {
+    sql: String,
+    software: Option<String>,
+    min_rank: Option<i64>,
+    params: usize,
+}
+
+fn filter(q: &ListQuery) -> Filter {
+    let mut parts: Vec<String> = Vec::new();
+    let mut params = 0;
+    if !q.include_dead {
+        parts.push("dead_since IS NULL".into());
+    }
+    if !q.include_opted_out {
+        parts.push("opted_out IS NULL".into());
+    }
+    if !q.include_down {
+        parts.push("(up IS NULL OR up = 1)".into());
+    }
+    if q.software.is_some() {
+        params += 1;
+        parts.push(format!("software = ${params}"));
+    }
+    if q.min_rating_rank.is_some() {
+        params += 1;
+        parts.push(format!("rating_rank >= ${params}"));
+    }
+    let sql = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", parts.join(" AND "))
+    };
+    Filter {
+        sql,
+        software: q.software.clone(),
+        min_rank: q.min_rating_rank,
+        params,
+    }
+}
+
+impl Store {
+    /// One page of the ranked list and the number of rows the filters let through. Opted-out
+    /// rows carry only their name; ranks count from the top of the whole list.
+    pub async fn list(&self, q: &ListQuery) -> Result<(Vec<ListRow>, i64), StoreError> {
+        let limit = q.limit.clamp(1, MAX_PAGE);
+        let f = filter(q);
+        let sql = format!(
+            concat!(
+                "SELECT host, opted_out, dead_since, moved_to, up, last_scan_at, ",
+                summary_cols!(),
+                ", up_30d, checks_30d, up_90d, checks_90d FROM instances{} ORDER BY {} \
+                 LIMIT ${} OFFSET ${}"
+            ),
+            f.sql,
+            order_by(q.sort, q.descending),
+            f.params + 1,
+            f.params + 2
+        );
+        // Fixed fragments only: every value is a bound parameter.
+        let mut page = sqlx::query(AssertSqlSafe(sql));
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM instances{}",
+            f.sql
+        )));
+        if let Some(software) = &f.software {
+            page = page.bind(software.clone());
+            count = count.bind(software.clone());
+        }
+        if let Some(rank) = f.min_rank {
+            page = page.bind(rank);
+            count = count.bind(rank);
+        }
+        let rows = page
+            .bind(i64::from(limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        let total = count.fetch_one(&self.pool).await?;
+        let start = i64::from(q.offset) + 1;
+        let mut out = Vec::with_capacity(rows.len());
+        for (rank, row) in (start..).zip(rows.iter()) {
+            let opted_out = row.try_get::<Option<String>, _>("opted_out")?.is_some();
+            out.push(ListRow {
+                rank,
+                host: row.try_get("host")?,
+                opted_out,
+                dead: row.try_get::<Option<i64>, _>("dead_since")?.is_some(),
+                moved_to: row.try_get("moved_to")?,
+                up: flag(row.try_get("up")?, "up")?,
+                last_scan_at: if opted_out {
+                    None
+                } else {
+                    row.try_get("last_scan_at")?
+                },
+                summary: if opted_out {
+                    ScanSummary::default()
+                } else {
+                    summary_from(row)?
+                },
+                uptime_30d: uptime_from(row, "up_30d", "checks_30d")?,
+                uptime_90d: uptime_from(row, "up_90d", "checks_90d")?,
+            });
+        }
+        Ok((out, total))
+    }
+}

@@ -1,0 +1,196 @@
+//! Reading back: reports, history, uptime, the regrade pages and the database's size.
+
+use sqlx::Row;
+
+use crate::codec::{gunzip, unix_day};
+use crate::rows::{bind_summary, summary_cols, summary_from};
+use crate::{Backend, Event, History, ScanRow, ScanSummary, Store, StoreError, Uptime, UptimeDay};
+
+impl Store {
+    /// The newest scan's report JSON; `None` when there is none or the instance opted out (an
+    /// opted-out instance shows its name only).
+    pub async fn latest_report(&self, host: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.report AS report FROM scans s JOIN instances i ON i.host = s.host \
+             WHERE s.host = $1 AND i.opted_out IS NULL \
+             ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1",
+        )
+        .bind(host.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("report")).transpose()?)
+    }
+
+    /// An instance's scans, uptime days and events since `since` (unix seconds), oldest first.
+    /// Scans are left out for opted-out instances.
+    pub async fn history(&self, host: &str, since: i64) -> Result<History, StoreError> {
+        let opted_out: Option<String> =
+            sqlx::query("SELECT opted_out FROM instances WHERE host = $1")
+                .bind(host.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| StoreError::NoSuchInstance(host.to_string()))?
+                .try_get("opted_out")?;
+        let scans = if opted_out.is_some() {
+            Vec::new()
+        } else {
+            sqlx::query(concat!(
+                "SELECT id, host, scanned_at, worker, algorithm, ",
+                summary_cols!(),
+                " FROM scans WHERE host = $1 AND scanned_at >= $2 ORDER BY scanned_at, id"
+            ))
+            .bind(host.to_string())
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ScanRow {
+                    id: row.try_get("id")?,
+                    host: row.try_get("host")?,
+                    scanned_at: row.try_get("scanned_at")?,
+                    worker: row.try_get("worker")?,
+                    summary: summary_from(row)?,
+                    algorithm: row.try_get("algorithm")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?
+        };
+        let days = sqlx::query(
+            "SELECT day, up, total FROM uptime_days WHERE host = $1 AND day >= $2 ORDER BY day",
+        )
+        .bind(host.to_string())
+        .bind(unix_day(since))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(UptimeDay {
+                day: row.try_get("day")?,
+                up: row.try_get("up")?,
+                total: row.try_get("total")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        let events = sqlx::query(
+            "SELECT at, kind, old, new FROM events WHERE host = $1 AND at >= $2 ORDER BY at, id",
+        )
+        .bind(host.to_string())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Event {
+                at: row.try_get("at")?,
+                kind: row.try_get("kind")?,
+                old: row.try_get("old")?,
+                new: row.try_get("new")?,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        Ok(History {
+            scans,
+            days,
+            events,
+        })
+    }
+
+    /// Uptime over the `days` unix days ending with `now`'s day, from the rollup (void checks
+    /// were never added to it). Zero checks for an unknown host.
+    pub async fn uptime(&self, host: &str, now: i64, days: i64) -> Result<Uptime, StoreError> {
+        let today = unix_day(now);
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(up), 0) AS BIGINT) AS up, \
+             CAST(COALESCE(SUM(total), 0) AS BIGINT) AS total \
+             FROM uptime_days WHERE host = $1 AND day > $2 AND day <= $3",
+        )
+        .bind(host.to_string())
+        .bind(today - days.max(0))
+        .bind(today)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Uptime {
+            up: row.try_get("up")?,
+            checks: row.try_get("total")?,
+        })
+    }
+
+    /// A page of stored evidence for regrading: scans with `id > after_id`, lowest id first,
+    /// at most `batch`, evidence decompressed. Page on with the last id returned.
+    pub async fn scans_for_regrade(
+        &self,
+        after_id: i64,
+        batch: u32,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        sqlx::query("SELECT id, host, evidence FROM scans WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after_id)
+            .bind(i64::from(batch.max(1)))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let evidence: Vec<u8> = row.try_get("evidence")?;
+                Ok((id, row.try_get("host")?, gunzip(&evidence, id)?))
+            })
+            .collect()
+    }
+
+    /// Replaces a scan's figures, report and algorithm after regrading, and the instance's
+    /// latest figures when it is that instance's newest scan (and it has not opted out).
+    /// `false` when there is no such scan. (The spec gives no result; a missing id is worth
+    /// telling the regrade loop.)
+    pub async fn update_regraded(
+        &self,
+        id: i64,
+        summary: &ScanSummary,
+        report_json: &str,
+        algorithm: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let scan = sqlx::query(
+            "UPDATE scans SET reachable = $1, rating_score = $2, rating_grade = $3, \
+             rating_rank = $4, observatory_score = $5, observatory_grade = $6, tls_grade = $7, \
+             tls_rank = $8, ipv6 = $9, dnssec = $10, software = $11, version = $12, \
+             version_verdict = $13, open_registrations = $14, report = $15, algorithm = $16 \
+             WHERE id = $17",
+        );
+        let done = bind_summary(scan, summary)
+            .bind(report_json.to_string())
+            .bind(algorithm.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let instance = sqlx::query(
+            "UPDATE instances SET reachable = $1, rating_score = $2, rating_grade = $3, \
+             rating_rank = $4, observatory_score = $5, observatory_grade = $6, tls_grade = $7, \
+             tls_rank = $8, ipv6 = $9, dnssec = $10, software = $11, version = $12, \
+             version_verdict = $13, open_registrations = $14 \
+             WHERE last_scan_id = $15 AND opted_out IS NULL",
+        );
+        bind_summary(instance, summary)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// How much disk the database takes, for the operator's status page.
+    pub async fn size_bytes(&self) -> Result<Option<i64>, StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT p.page_count * s.page_size AS size \
+                 FROM pragma_page_count() p, pragma_page_size() s"
+            }
+            Backend::Postgres => "SELECT pg_database_size(current_database()) AS size",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(row.try_get("size")?)
+    }
+}

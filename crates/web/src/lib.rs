@@ -1,0 +1,348 @@
+//! The list's HTTP face over the store: `GET /api/v1/instances` (ranked, sortable, paginated),
+//! `GET /api/v1/instances/{host}` (the latest whole `InstanceReport`, byte for byte as stored),
+//! `GET /api/v1/instances/{host}/history` and `GET /healthz`. It only reads the store; grading
+//! happened when the report was made.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use vigil_store::{ListQuery, ListRow, SortKey, Store, StoreError, Uptime};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    /// Extra facts for `/healthz` (the monitor's counters), produced by the binary.
+    pub health: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
+}
+
+/// The router with every route, a request timeout and security headers of our own.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/instances", get(list))
+        .route("/api/v1/instances/{host}", get(report))
+        .route("/api/v1/instances/{host}/history", get(history))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(10),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .with_state(state)
+}
+
+/// An API error: a status and `{"error": message}`.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body {
+            error: String,
+        }
+        (self.0, axum::Json(Body { error: self.1 })).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoSuchInstance(h) => {
+                ApiError(StatusCode::NOT_FOUND, format!("{h} is not in the list"))
+            }
+            other => {
+                tracing::warn!(error = %other, "store error");
+                ApiError(StatusCode::INTERNAL_SERVER_ERROR, "the store failed".into())
+            }
+        }
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+async fn healthz(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let instances = st.store.count().await?;
+    let mut body = serde_json::json!({
+        "status": "ok",
+        "database": st.store.backend(),
+        "instances": instances,
+    });
+    if let (Some(obj), serde_json::Value::Object(extra)) = (body.as_object_mut(), (st.health)()) {
+        obj.extend(extra);
+    }
+    Ok(axum::Json(body).into_response())
+}
+
+/// The query string of the list.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+    pub software: Option<String>,
+    pub min_grade: Option<String>,
+    pub include_dead: Option<bool>,
+    pub include_opted_out: Option<bool>,
+    pub include_down: Option<bool>,
+}
+
+/// The list query of a query string, or why it is wrong (pure).
+pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
+    let sort = match p.sort.as_deref().unwrap_or("rating") {
+        "rating" => SortKey::Rating,
+        "observatory" => SortKey::Observatory,
+        "tls" | "tls_grade" => SortKey::Tls,
+        "uptime" | "uptime_30d" => SortKey::Uptime30,
+        "uptime_90d" => SortKey::Uptime90,
+        "host" => SortKey::Host,
+        "last_scan" | "last_scan_at" => SortKey::LastScan,
+        "software" => SortKey::Software,
+        "version" => SortKey::Version,
+        "ipv6" => SortKey::Ipv6,
+        "dnssec" => SortKey::Dnssec,
+        other => {
+            return Err(bad(format!(
+                "unknown sort {other:?}: rating, observatory, tls, uptime, uptime_90d, host, last_scan, software, version, ipv6, dnssec"
+            )));
+        }
+    };
+    let default_desc = !matches!(sort, SortKey::Host | SortKey::Software);
+    let descending = match p.order.as_deref() {
+        None => default_desc,
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => return Err(bad(format!("unknown order {other:?}: asc or desc"))),
+    };
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(bad("limit must be 1 to 500"));
+    }
+    let min_rating_rank = match p.min_grade.as_deref() {
+        None => None,
+        Some(g) => match vigil_model::Grade::parse(g) {
+            Some(grade) => Some(vigil_store::grade_rank(&grade.to_string())),
+            None => return Err(bad(format!("{g:?} is not a grade"))),
+        },
+    };
+    Ok(ListQuery {
+        sort,
+        descending,
+        limit,
+        offset: p.offset.unwrap_or(0),
+        include_dead: p.include_dead.unwrap_or(true),
+        include_opted_out: p.include_opted_out.unwrap_or(true),
+        include_down: p.include_down.unwrap_or(true),
+        software: p.software.clone(),
+        min_rating_rank,
+    })
+}
+
+#[derive(Serialize)]
+struct ScoreGrade {
+    score: Option<i64>,
+    grade: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SoftwareOut {
+    name: Option<String>,
+    version: Option<String>,
+    verdict: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UptimeOut {
+    /// Share of counted checks that were up over 30 days, 0–1; null with no checks.
+    #[serde(rename = "30d")]
+    d30: Option<f64>,
+    #[serde(rename = "90d")]
+    d90: Option<f64>,
+    /// The checks the 30-day figure rests on.
+    checks: i64,
+    checks_90d: i64,
+}
+
+#[derive(Serialize)]
+struct Row {
+    rank: i64,
+    host: String,
+    rating: ScoreGrade,
+    observatory: ScoreGrade,
+    tls_grade: Option<String>,
+    ipv6: Option<String>,
+    dnssec: Option<String>,
+    software: SoftwareOut,
+    open_registrations: Option<bool>,
+    uptime: UptimeOut,
+    up: Option<bool>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_scan_at: Option<time::OffsetDateTime>,
+    opted_out: bool,
+    dead: bool,
+    moved_to: Option<String>,
+}
+
+fn rfc3339(t: Option<i64>) -> Option<time::OffsetDateTime> {
+    t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+}
+
+fn ratio(u: &Uptime) -> Option<f64> {
+    // Four decimals are plenty for a percentage with two.
+    u.ratio().map(|r| (r * 10_000.0).round() / 10_000.0)
+}
+
+fn row(r: ListRow) -> Row {
+    let s = r.summary;
+    Row {
+        rank: r.rank,
+        host: r.host,
+        rating: ScoreGrade {
+            score: s.rating_score,
+            grade: s.rating_grade,
+        },
+        observatory: ScoreGrade {
+            score: s.observatory_score,
+            grade: s.observatory_grade,
+        },
+        tls_grade: s.tls_grade,
+        ipv6: s.ipv6,
+        dnssec: s.dnssec,
+        software: SoftwareOut {
+            name: s.software,
+            version: s.version,
+            verdict: s.version_verdict,
+        },
+        open_registrations: s.open_registrations,
+        uptime: UptimeOut {
+            d30: ratio(&r.uptime_30d),
+            d90: ratio(&r.uptime_90d),
+            checks: r.uptime_30d.checks,
+            checks_90d: r.uptime_90d.checks,
+        },
+        up: r.up,
+        last_scan_at: rfc3339(r.last_scan_at),
+        opted_out: r.opted_out,
+        dead: r.dead,
+        moved_to: r.moved_to,
+    }
+}
+
+#[derive(Serialize)]
+struct ListOut {
+    total: i64,
+    offset: u32,
+    limit: u32,
+    instances: Vec<Row>,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| bad(e.body_text()))?;
+    let q = list_query(&params)?;
+    let (rows, total) = st.store.list(&q).await?;
+    Ok(axum::Json(ListOut {
+        total,
+        offset: q.offset,
+        limit: q.limit,
+        instances: rows.into_iter().map(row).collect(),
+    })
+    .into_response())
+}
+
+fn host_param(raw: &str) -> Result<String, ApiError> {
+    vigil_model::Hostname::parse(raw)
+        .map(|h| h.as_str().to_string())
+        .map_err(|e| bad(e.to_string()))
+}
+
+async fn report(
+    State(st): State<AppState>,
+    Path(host): Path<String>,
+) -> Result<Response, ApiError> {
+    let host = host_param(&host)?;
+    let Some(instance) = st.store.instance(&host).await? else {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("{host} is not in the list"),
+        ));
+    };
+    if instance.opted_out.is_some() {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("{host} opted out of the list"),
+        ));
+    }
+    match st.store.latest_report(&host).await? {
+        Some(json) => Ok((
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            json,
+        )
+            .into_response()),
+        None => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("{host} has not been scanned yet"),
+        )),
+    }
+}
+
+/// `?days=N` (1–3650, default 90).
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryParams {
+    pub days: Option<i64>,
+}
+
+async fn history(
+    State(st): State<AppState>,
+    Path(host): Path<String>,
+    params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params.map_err(|e| bad(e.body_text()))?;
+    let host = host_param(&host)?;
+    let days = params.days.unwrap_or(90);
+    if !(1..=3650).contains(&days) {
+        return Err(bad("days must be 1 to 3650"));
+    }
+    if let Some(i) = st.store.instance(&host).await?
+        && i.opted_out.is_some()
+    {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("{host} opted out of the list"),
+        ));
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let h = st.store.history(&host, now - days * 86_400).await?;
+    Ok(axum::Json(h).into_response())
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
