@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on a fresh machine: installs what the tests need (nginx, openssl,
-# python3-venv and tlslite-ng for the legacy TLS server),
+# sqlite3, PostgreSQL, python3-venv and tlslite-ng for the legacy TLS server),
 # checks formatting and lints, serves the conformance sites on loopback, then runs the unit,
 # fuzz-corpus, hostile-server and conformance tests with the release binary.
 #
@@ -14,6 +14,7 @@ need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[test] installing ${need[*]}"
   apt-get update -qq
@@ -43,6 +44,9 @@ tests/dns/serve.sh start   # knot on 127.0.0.1:53535 and [::1]:53535: signed, un
 # missing); SQLite needs nothing.
 VIGIL_TEST_POSTGRES="$(bash scripts/postgres.sh start)"
 export VIGIL_TEST_POSTGRES
+# The monitor tests' fleet: i0001…i0400.fleet.test and a few special names on 127.0.0.1 (each
+# test starts its own nginx for them on free ports).
+bash tests/fleet/serve.sh hosts 400
 
 echo "[test] cargo test (release profile: the conformance cases run the release binary)"
 # The server-backed tests are #[ignore]d so that a plain `cargo test` reports them as ignored,

@@ -82,6 +82,9 @@ pub struct MonitorArgs {
     /// How often to look for due work [default: 2s].
     #[arg(long, hide = true, value_name = "DURATION")]
     pub tick: Option<String>,
+    /// Down this long means dead [default: 14d] (shorter only for tests).
+    #[arg(long, hide = true, value_name = "DURATION")]
+    pub dead_after: Option<String>,
     /// Port for http:// (test setups).
     #[arg(long, hide = true)]
     pub http_port: Option<u16>,
@@ -282,6 +285,7 @@ fn monitor_setup(
     cfg.lease = duration(&a.lease, &file.lease, "2m")?;
     cfg.check_timeout = duration(&a.check_timeout, &file.check_timeout, "10s")?;
     cfg.tick = duration(&a.tick, &None, "2s")?;
+    cfg.dead_after = duration(&a.dead_after, &None, "14d")?;
     cfg.scan_concurrency = a
         .scan_concurrency
         .or(file.scan_concurrency)

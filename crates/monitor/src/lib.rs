@@ -54,6 +54,8 @@ pub struct MonitorConfig {
     pub tick: Duration,
     /// How long SIGTERM waits for jobs in hand before releasing them.
     pub grace: Duration,
+    /// Down this long means dead (14 days; shorter only in tests).
+    pub dead_after: Duration,
 }
 
 impl MonitorConfig {
@@ -72,6 +74,9 @@ impl MonitorConfig {
             peers_per_instance: 1000,
             tick: Duration::from_secs(2),
             grace: Duration::from_secs(30),
+            dead_after: Duration::from_secs(
+                u64::try_from(schedule::DEAD_AFTER_SECS).unwrap_or(1_209_600),
+            ),
         }
     }
 }
@@ -578,6 +583,7 @@ impl Monitor {
             let next = schedule::next_check(
                 now,
                 interval,
+                secs(self.cfg.dead_after),
                 &j,
                 instance.refused_streak,
                 first_down,

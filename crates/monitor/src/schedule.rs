@@ -31,10 +31,13 @@ pub struct NextCheck {
 }
 
 /// The next check time, backoff and dead state after a check at `now` (pure).
-/// `first_down_at` is when the current run of failures began (this check included).
+/// `first_down_at` is when the current run of failures began (this check included); an
+/// instance down for `dead_after` seconds ([`DEAD_AFTER_SECS`] in service) is dead.
+#[allow(clippy::too_many_arguments)]
 pub fn next_check(
     now: i64,
     interval: i64,
+    dead_after: i64,
     judged: &Judged,
     refused_streak: i64,
     first_down_at: Option<i64>,
@@ -62,7 +65,7 @@ pub fn next_check(
     };
     let dead = match (dead_since, first_down_at) {
         (Some(since), _) => Some(since),
-        (None, Some(first)) if now - first >= DEAD_AFTER_SECS => Some(now),
+        (None, Some(first)) if now - first >= dead_after => Some(now),
         _ => None,
     };
     let wait = if dead.is_some() {
@@ -101,25 +104,66 @@ mod tests {
 
     #[test]
     fn refusals_back_off_and_fourteen_days_down_is_dead() {
-        let n = next_check(1000, 300, &judged(false, true, false), 0, Some(1000), None);
+        let n = next_check(
+            1000,
+            300,
+            DEAD_AFTER_SECS,
+            &judged(false, true, false),
+            0,
+            Some(1000),
+            None,
+        );
         assert_eq!((n.at, n.refused_streak), (1000 + 600, 1));
-        let n = next_check(1000, 300, &judged(false, true, false), 3, Some(900), None);
+        let n = next_check(
+            1000,
+            300,
+            DEAD_AFTER_SECS,
+            &judged(false, true, false),
+            3,
+            Some(900),
+            None,
+        );
         assert_eq!(n.at, 1000 + 300 * 16);
-        let n = next_check(1000, 300, &judged(false, true, false), 40, Some(900), None);
+        let n = next_check(
+            1000,
+            300,
+            DEAD_AFTER_SECS,
+            &judged(false, true, false),
+            40,
+            Some(900),
+            None,
+        );
         assert_eq!(n.at, 1000 + DAILY_SECS);
         let later = 1000 + DEAD_AFTER_SECS;
         let n = next_check(
             later,
             300,
+            DEAD_AFTER_SECS,
             &judged(false, false, false),
             0,
             Some(1000),
             None,
         );
         assert_eq!((n.dead_since, n.at), (Some(later), later + DAILY_SECS));
-        let n = next_check(later, 300, &judged(true, false, false), 0, None, Some(5));
+        let n = next_check(
+            later,
+            300,
+            DEAD_AFTER_SECS,
+            &judged(true, false, false),
+            0,
+            None,
+            Some(5),
+        );
         assert_eq!((n.dead_since, n.at), (None, later + 300));
-        let n = next_check(later, 300, &judged(false, false, true), 2, Some(1), Some(5));
+        let n = next_check(
+            later,
+            300,
+            DEAD_AFTER_SECS,
+            &judged(false, false, true),
+            2,
+            Some(1),
+            Some(5),
+        );
         assert_eq!((n.dead_since, n.refused_streak), (Some(5), 2));
     }
 }
