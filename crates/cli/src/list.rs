@@ -95,6 +95,8 @@ pub struct MonitorArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Instances to add to the list before serving (as `vigil instances add` does).
+    pub hosts: Vec<String>,
     #[command(flatten)]
     pub monitor: MonitorArgs,
     /// Address the API listens on [default: 127.0.0.1:8080].
@@ -415,13 +417,25 @@ fn health_of(
 }
 
 /// `vigil serve` and `vigil worker`.
-pub fn run_monitor(a: &MonitorArgs, listen: Option<(&Option<String>, bool)>) -> anyhow::Result<()> {
+pub fn run_monitor(
+    a: &MonitorArgs,
+    listen: Option<(&Option<String>, bool)>,
+    add: &[String],
+) -> anyhow::Result<()> {
     let file = load_file(a.db.config.as_deref())?;
     let (cfg, profile) = monitor_setup(a, &file)?;
+    let add = hosts(add)?;
     init_logs();
     let rt = runtime()?;
     rt.block_on(async {
         let store = Arc::new(open(&a.db, &file).await?);
+        if !add.is_empty() {
+            let entries: Vec<(&str, &str)> = add.iter().map(|h| (h.as_str(), "operator")).collect();
+            let n = store
+                .add_instances(&entries, vigil_scan::now(), secs_of(cfg.check_interval))
+                .await?;
+            tracing::info!(added = n, given = add.len(), "instances added");
+        }
         let worker = cfg.worker.clone();
         let monitor = Arc::new(Monitor::new(Arc::clone(&store), cfg, profile)?);
         let stats = monitor.stats();
@@ -475,6 +489,10 @@ pub fn run_monitor(a: &MonitorArgs, listen: Option<(&Option<String>, bool)>) -> 
         store.close().await;
         result
     })
+}
+
+fn secs_of(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)
 }
 
 fn hosts(raw: &[String]) -> anyhow::Result<Vec<String>> {

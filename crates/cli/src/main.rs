@@ -64,11 +64,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tls(a) => tls::run(&a),
         Command::Serve(a) => {
-            list::run_monitor(&a.monitor, Some((&a.listen, a.no_monitor)))?;
+            list::run_monitor(&a.monitor, Some((&a.listen, a.no_monitor)), &a.hosts)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker(a) => {
-            list::run_monitor(&a.monitor, None)?;
+            list::run_monitor(&a.monitor, None, &[])?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Instances(a) => list::run_instances(&a),
