@@ -683,3 +683,47 @@ pub fn run_regrade(a: &RegradeArgs) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").ok(), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m").ok(), Some(Duration::from_secs(300)));
+        assert_eq!(
+            parse_duration("24h").ok(),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            parse_duration("2d").ok(),
+            Some(Duration::from_secs(172_800))
+        );
+        assert_eq!(
+            parse_duration("250ms").ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn import_files_of_both_shapes() {
+        let (good, bad) =
+            import_hosts("# mine\nmastodon.example\n\nBücher.example # idn\nhttp://x/\n");
+        assert_eq!(good, vec!["mastodon.example", "xn--bcher-kva.example"]);
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].starts_with("line 5"), "{bad:?}");
+        let social = r#"{"instances": [{"name": "mastodon.social", "users": 1}, {"name": "a b"}, {"id": 3}]}"#;
+        let (good, bad) = import_hosts(social);
+        assert_eq!(good, vec!["mastodon.social"]);
+        assert_eq!(bad.len(), 2);
+        let (good, _) = import_hosts(r#"["fosstodon.org", "hachyderm.io"]"#);
+        assert_eq!(good, vec!["fosstodon.org", "hachyderm.io"]);
+        let (good, bad) = import_hosts("{not json");
+        assert!(good.is_empty() && bad.len() == 1);
+    }
+}

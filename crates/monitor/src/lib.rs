@@ -134,6 +134,9 @@ pub struct Monitor {
     client: Client,
     peers_client: Client,
     stats: Arc<Stats>,
+    /// Hosts this process is scanning now: their uptime check waits, so a host never sees two
+    /// bursts from this monitor at once.
+    scanning: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -164,6 +167,7 @@ impl Monitor {
             client,
             peers_client,
             stats: Arc::new(Stats::default()),
+            scanning: std::sync::Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -220,7 +224,9 @@ impl Monitor {
                     held.insert(claim.host.clone());
                     let me = Arc::clone(&self);
                     in_hand.spawn(async move {
+                        me.mark_scanning(&claim.host, true);
                         me.scan_one(&claim.host).await;
+                        me.mark_scanning(&claim.host, false);
                         claim.host
                     });
                 }
@@ -487,11 +493,36 @@ impl Monitor {
                 }
                 continue;
             }
-            let hosts: Vec<String> = claims.into_iter().map(|c| c.host).collect();
+            let (busy, hosts): (Vec<String>, Vec<String>) = claims
+                .into_iter()
+                .map(|c| c.host)
+                .partition(|h| self.is_scanning(h));
+            // A host being scanned is checked a little later instead.
+            for host in busy {
+                self.postpone(&host, JobKind::Check, now + secs(self.cfg.tick) + 5)
+                    .await;
+            }
+            if hosts.is_empty() {
+                continue;
+            }
             // A round runs to the end once started (checks are short); SIGTERM waits for it.
             self.check_round(&hosts).await;
         }
         Ok(())
+    }
+
+    fn mark_scanning(&self, host: &str, on: bool) {
+        if let Ok(mut set) = self.scanning.lock() {
+            if on {
+                set.insert(host.to_string());
+            } else {
+                set.remove(host);
+            }
+        }
+    }
+
+    fn is_scanning(&self, host: &str) -> bool {
+        self.scanning.lock().is_ok_and(|set| set.contains(host))
     }
 
     /// One instance's check, unless it is opted out or refused by the address guard.
