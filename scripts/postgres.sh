@@ -58,6 +58,8 @@ DO $$ BEGIN
     CREATE ROLE vigil LOGIN CREATEDB;
   END IF;
 END $$;
+-- Tests drop their databases WITH (FORCE); that must be able to end an autovacuum worker.
+GRANT pg_signal_backend TO vigil;
 SQL
   if ! as_pg "$bin/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qAt \
     -c "SELECT 1 FROM pg_database WHERE datname = 'vigil_test'" | grep -q 1; then

@@ -424,6 +424,11 @@ pub fn run_monitor(
 ) -> anyhow::Result<()> {
     let file = load_file(a.db.config.as_deref())?;
     let (cfg, profile) = monitor_setup(a, &file)?;
+    let site = vigil_web::pages::SiteInfo {
+        scan_interval: humanise(cfg.scan_interval),
+        check_interval: humanise(cfg.check_interval),
+        user_agent: profile.probe.user_agent.clone(),
+    };
     let add = hosts(add)?;
     init_logs();
     let rt = runtime()?;
@@ -456,6 +461,7 @@ pub fn run_monitor(
             let state = vigil_web::AppState {
                 store: Arc::clone(&store),
                 health: Arc::new(move || health_of(&st, &w, monitoring)),
+                site: site.clone(),
             };
             let stop_api = stop.clone();
             api = Some(tokio::spawn(vigil_web::serve(
@@ -489,6 +495,25 @@ pub fn run_monitor(
         store.close().await;
         result
     })
+}
+
+/// `24 hours`, `5 minutes`, `90 seconds`.
+fn humanise(d: Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = if s.is_multiple_of(86_400) && s >= 86_400 {
+        (s / 86_400, "day")
+    } else if s.is_multiple_of(3600) && s >= 3600 {
+        (s / 3600, "hour")
+    } else if s.is_multiple_of(60) && s >= 60 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    if n == 1 {
+        unit.to_string()
+    } else {
+        format!("{n} {unit}s")
+    }
 }
 
 fn secs_of(d: Duration) -> i64 {

@@ -349,7 +349,15 @@ impl Monitor {
                 .await;
             return;
         }
-        let evidence = vigil_scan::retrieve(&name, &self.profile).await;
+        let mut evidence = vigil_scan::retrieve(&name, &self.profile).await;
+        // The uptime the monitor measured is part of what this scan rests on.
+        if let Ok(u) = self.store.uptime(host, now, 30).await {
+            evidence.uptime = Some(vigil_scan::MonitoredUptime {
+                up: u.up,
+                checks: u.checks,
+                days: 30,
+            });
+        }
         let result = vigil_scan::assess(
             &evidence,
             &Assessor::new(&self.profile),

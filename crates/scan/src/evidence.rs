@@ -63,7 +63,32 @@ pub struct InstanceEvidence {
     /// The legacy 135-point grading was asked for.
     #[serde(default)]
     pub legacy: bool,
+    /// Uptime the monitor measured before this scan (a single scan has none); kept in the
+    /// bundle so a regrade rates it the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<MonitoredUptime>,
 }
+
+/// The monitor's uptime figure at scan time: the share of counted checks that were up.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MonitoredUptime {
+    pub up: i64,
+    pub checks: i64,
+    pub days: i64,
+}
+
+impl MonitoredUptime {
+    /// Fewer checks than this say too little to rate on.
+    pub const MIN_CHECKS: i64 = 12;
+
+    /// The share up, when there are enough checks to rate on.
+    pub fn ratio(&self) -> Option<f64> {
+        (self.checks >= Self::MIN_CHECKS && self.up >= 0)
+            .then(|| self.up.min(self.checks) as f64 / self.checks as f64)
+    }
+}
+
+impl Eq for MonitoredUptime {}
 
 impl InstanceEvidence {
     /// A bundle holding only HTTP evidence (what `--format evidence` wrote before bundles, and
@@ -83,6 +108,7 @@ impl InstanceEvidence {
             dns: None,
             fedi: None,
             security_txt: None,
+            uptime: None,
         }
     }
 
@@ -220,6 +246,7 @@ pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidenc
         fedi,
         security_txt,
         legacy: profile.legacy,
+        uptime: None,
     }
 }
 

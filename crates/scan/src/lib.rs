@@ -11,7 +11,8 @@ mod report;
 
 pub use changes::{Change, ChangeKind, Snippets, changes};
 pub use evidence::{
-    DnsPart, EVIDENCE_SCHEMA_VERSION, EvidenceError, InstanceEvidence, Lookup, retrieve,
+    DnsPart, EVIDENCE_SCHEMA_VERSION, EvidenceError, InstanceEvidence, Lookup, MonitoredUptime,
+    retrieve,
 };
 pub use reach::{Cause, Resolution, Unreachable, resolve};
 pub use report::{INSTANCE_REPORT_SCHEMA_VERSION, InstanceReport, Summary};
@@ -64,6 +65,8 @@ pub struct TlsResult {
 pub struct HostResult {
     /// When the evidence was retrieved (Unix seconds); 0 for a bare HTTP evidence file.
     pub scanned_at: i64,
+    /// The monitor's uptime share, when it had enough checks (the rating's uptime part).
+    pub uptime: Option<f64>,
     pub evidence: HttpEvidence,
     pub outcome: Result<ObservatoryReport, SiteError>,
     /// Set when the host could not be reached at all; every other part is then empty.
@@ -100,6 +103,7 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
     let unreachable = reach::from_http(&evidence, outcome.as_ref().err());
     HostResult {
         scanned_at: 0,
+        uptime: None,
         evidence,
         outcome,
         unreachable,
@@ -205,7 +209,7 @@ pub fn rating_parts(r: &HostResult) -> vigil_rating::Parts {
             vigil_dns::DnssecStatus::Insecure => vigil_rating::Dnssec::Insecure,
             _ => vigil_rating::Dnssec::Indeterminate,
         }),
-        uptime: None,
+        uptime: r.uptime,
     }
 }
 
@@ -275,6 +279,7 @@ impl<'a> Assessor<'a> {
 pub fn assess(ev: &InstanceEvidence, ctx: &Assessor<'_>, now: i64) -> HostResult {
     let mut result = analyse(ev.http.clone());
     result.scanned_at = ev.started_at;
+    result.uptime = ev.uptime.and_then(|u| u.ratio());
     if let Lookup::Failed(why) = &ev.lookup {
         result.unreachable = Some(why.clone());
         return result;

@@ -54,6 +54,11 @@ fn filter(q: &ListQuery) -> Filter {
     if !q.include_down {
         parts.push("(up IS NULL OR up = 1)".into());
     }
+    match q.open_registrations {
+        Some(true) => parts.push("open_registrations = 1".into()),
+        Some(false) => parts.push("open_registrations = 0".into()),
+        None => {}
+    }
     if q.software.is_some() {
         params += 1;
         parts.push(format!("software = ${params}"));

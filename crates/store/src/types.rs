@@ -216,6 +216,9 @@ pub struct ListQuery {
     pub software: Option<String>,
     /// Only ratings of at least this [`grade_rank`].
     pub min_rating_rank: Option<i64>,
+    /// Only instances whose registrations are open (`Some(true)`) or closed (`Some(false)`).
+    #[serde(default)]
+    pub open_registrations: Option<bool>,
 }
 
 impl Default for ListQuery {
@@ -230,6 +233,7 @@ impl Default for ListQuery {
             include_down: true,
             software: None,
             min_rating_rank: None,
+            open_registrations: None,
         }
     }
 }

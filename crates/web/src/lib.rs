@@ -3,6 +3,10 @@
 //! `GET /api/v1/instances/{host}/history` and `GET /healthz`. It only reads the store; grading
 //! happened when the report was made.
 
+pub mod pages;
+pub mod svg;
+pub mod view;
+
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,33 +23,77 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Extra facts for `/healthz` (the monitor's counters), produced by the binary.
     pub health: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
+    /// What `/about` says about this list.
+    pub site: pages::SiteInfo,
+}
+
+/// The page's own security headers: what Vigil grades others on, applied to itself (no
+/// inline script or style anywhere, so the CSP can be this strict).
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+fn set(
+    name: header::HeaderName,
+    value: &'static str,
+) -> tower_http::set_header::SetResponseHeaderLayer<HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+        name,
+        HeaderValue::from_static(value),
+    )
 }
 
 /// The router with every route, a request timeout and security headers of our own.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/instances", get(list))
         .route("/api/v1/instances/{host}", get(report))
         .route("/api/v1/instances/{host}/history", get(history))
+        .route("/badge/{file}", get(pages::badge))
+        // Other sites embed badges and call the API from browsers.
+        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ));
+    let pages = Router::new()
+        .route("/", get(pages::list_page))
+        .route("/about", get(pages::about))
+        .route("/instances/{host}", get(pages::instance_page))
+        .route("/static/vigil.css", get(pages::css))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ));
+    Router::new()
+        .merge(api)
+        .merge(pages)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(10),
         ))
-        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
         ))
-        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        .layer(set(
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()",
         ))
         .with_state(state)
 }
 
 /// An API error: a status and `{"error": message}`.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -71,7 +119,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-fn bad(msg: impl Into<String>) -> ApiError {
+pub(crate) fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
@@ -150,6 +198,7 @@ pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
         include_down: p.include_down.unwrap_or(true),
         software: p.software.clone(),
         min_rating_rank,
+        open_registrations: None,
     })
 }
 
@@ -267,7 +316,7 @@ async fn list(
     .into_response())
 }
 
-fn host_param(raw: &str) -> Result<String, ApiError> {
+pub(crate) fn host_param(raw: &str) -> Result<String, ApiError> {
     vigil_model::Hostname::parse(raw)
         .map(|h| h.as_str().to_string())
         .map_err(|e| bad(e.to_string()))

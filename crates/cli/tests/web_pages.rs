@@ -1,0 +1,164 @@
+//! The public pages of a real `vigil serve` on loopback: the ranked list renders and sorting by
+//! a column reorders it, filters and paging work from the query string, the instance page shows
+//! the rating, the fixes with their snippets and the history charts, badges come as SVG and as
+//! shields.io JSON with cache headers, and every page carries the strict headers Vigil grades
+//! others on. Needs the fleet and knot (scripts/test.sh), so the test is `#[ignore]`d.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// `GET path` with the response head kept.
+fn get_full(port: u16, path: &str) -> (String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.to_ascii_lowercase(), body.to_string())
+}
+
+fn hosts_in_order(html: &str) -> Vec<String> {
+    html.split("<td class=\"host\"><a href=\"/instances/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the fleet, knot: scripts/test.sh"]
+fn the_pages_render_sort_and_stay_strict() {
+    let scratch = Scratch::new("pages");
+    let fleet = Fleet::start(&scratch);
+    let db = scratch.path("list.db");
+    let hosts = [
+        "i0041.fleet.test",
+        "i0042.fleet.test",
+        "i0043.fleet.test",
+        "down.fleet.test",
+        "optout.fleet.test",
+    ];
+    let mut add = vec!["instances", "add", "--database", &db];
+    add.extend_from_slice(&hosts);
+    assert!(vigil(&add).status.success());
+    let port = free_port();
+    let mut args: Vec<String> = [
+        "serve",
+        "--database",
+        &db,
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--check-interval",
+        "1s",
+        "--scan-interval",
+        "3s",
+        "--tick",
+        "200ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(fleet.flags());
+    let _serve = Running::spawn(&args, scratch.path("serve.log"));
+    // Two scans of one instance, so its charts have a line.
+    wait_for(Duration::from_secs(90), "two scans", || {
+        get(port, "/healthz")?;
+        let h = get_json(port, "/api/v1/instances/i0041.fleet.test/history");
+        (h["scans"].as_array()?.len() >= 2).then_some(())
+    });
+
+    let (head, list) = get_full(port, "/");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    for h in [
+        "content-security-policy: default-src 'none'; style-src 'self'",
+        "strict-transport-security: max-age=63072000",
+        "x-content-type-options: nosniff",
+        "x-frame-options: deny",
+        "referrer-policy: no-referrer",
+    ] {
+        assert!(head.contains(h), "missing {h}: {head}");
+    }
+    assert!(!list.contains("<script"), "the pages need no script");
+    assert!(
+        !list.contains("style=\""),
+        "no inline style: the CSP forbids it"
+    );
+    let ranked = hosts_in_order(&list);
+    assert!(ranked.contains(&"i0041.fleet.test".to_string()), "{list}");
+    assert!(
+        !ranked.contains(&"optout.fleet.test".to_string()),
+        "opted out is hidden by default"
+    );
+    assert!(
+        list.contains("Rating") && list.contains("Uptime 30 d") && list.contains("mastodon 4.5.3")
+    );
+    assert!(list.contains("security fixes missing"), "the version mark");
+    // Sorting by host, both ways, reorders the rows.
+    let asc = hosts_in_order(&get_full(port, "/?sort=host&order=asc").1);
+    let desc = hosts_in_order(&get_full(port, "/?sort=host&order=desc").1);
+    let mut sorted = asc.clone();
+    sorted.sort();
+    assert_eq!(asc, sorted);
+    assert_eq!(desc, asc.iter().rev().cloned().collect::<Vec<_>>());
+    assert!(asc.len() >= 4);
+    // Filters and paging from the query string.
+    let with_optout = hosts_in_order(&get_full(port, "/?include_opted_out=true").1);
+    assert!(with_optout.contains(&"optout.fleet.test".to_string()));
+    let page2 = get_full(port, "/?sort=host&order=asc&limit=2&offset=2").1;
+    assert_eq!(hosts_in_order(&page2), asc[2..4].to_vec());
+    assert!(page2.contains("rel=\"prev\"") && page2.contains("3–4 of"));
+    let filtered = hosts_in_order(&get_full(port, "/?software=pleroma").1);
+    assert!(filtered.is_empty());
+    assert!(
+        get_full(port, "/?sort=nonsense")
+            .0
+            .starts_with("http/1.1 400")
+    );
+
+    // The instance page: rating, fixes with snippets, charts, sections.
+    let (_, page) = get_full(port, "/instances/i0041.fleet.test");
+    assert!(page.contains("What to change"), "{page}");
+    assert!(page.contains("<dt>nginx</dt>") && page.contains("<dt>HAProxy</dt>"));
+    assert!(page.contains("Upgrade mastodon from 4.5.3"));
+    assert!(page.matches("<svg").count() >= 2, "charts: {page}");
+    assert!(page.contains("<polyline"), "a history line");
+    assert!(page.contains("HTTP headers: Observatory A+"));
+    assert!(page.contains("TLS: "));
+    assert!(!page.contains("<script"));
+    let (_, opted) = get_full(port, "/instances/optout.fleet.test");
+    assert!(opted.contains("opted out of the list"));
+    assert!(
+        get_full(port, "/instances/nowhere.fleet.test")
+            .0
+            .starts_with("http/1.1 404")
+    );
+    let (_, about) = get_full(port, "/about");
+    assert!(about.contains("User-agent: Vigil") && about.contains("Vigil/"));
+
+    // Badges.
+    let (head, svg) = get_full(port, "/badge/i0041.fleet.test.svg");
+    assert!(head.contains("content-type: image/svg+xml") && head.contains("cache-control: public"));
+    assert!(svg.starts_with("<svg") && svg.contains("vigil"));
+    let json = get_json(port, "/badge/i0041.fleet.test.json");
+    assert_eq!(json["schemaVersion"], 1);
+    assert_eq!(json["label"], "vigil");
+    let rating = get_json(port, "/api/v1/instances/i0041.fleet.test")["rating"].clone();
+    assert_eq!(
+        json["message"],
+        format!("{} {}", rating["letter"].as_str().unwrap(), rating["score"])
+    );
+    assert_eq!(
+        get_json(port, "/badge/optout.fleet.test.json")["message"],
+        "opted out"
+    );
+    assert!(get_full(port, "/badge/x.png").0.starts_with("http/1.1 404"));
+}
