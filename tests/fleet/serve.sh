@@ -6,6 +6,9 @@
 #   optout.fleet.test   robots.txt disallows Vigil        gone.fleet.test    410 for everything
 #   moved.fleet.test    301 to target.fleet.test          peers.fleet.test   shares a peer list
 #   down.fleet.test     resolves to 127.0.0.2, where nothing listens (connection refused)
+#   loopback.vigil-test.net, metadata.vigil-test.net, private.vigil-test.net: public-looking names
+#                       on 127.0.0.1, 169.254.169.254 and 10.11.12.13, for the public scan's guard
+#                       (which refuses them before connecting: nothing is ever sent there)
 #
 #   serve.sh hosts [N]              add N names i0001…iNNNN.fleet.test (default 400) and the
 #                                   special names to /etc/hosts (root; idempotent)
@@ -61,6 +64,10 @@ hosts() {
   grep -vF "$MARK" /etc/hosts >"$tmp" || true
   echo "127.0.0.1 optout.fleet.test gone.fleet.test moved.fleet.test target.fleet.test peers.fleet.test canary.fleet.test $MARK" >>"$tmp"
   echo "127.0.0.2 down.fleet.test $MARK" >>"$tmp"
+  # Public-looking names that lead to addresses the public scan must refuse (never connected).
+  echo "127.0.0.1 loopback.vigil-test.net $MARK" >>"$tmp"
+  echo "169.254.169.254 metadata.vigil-test.net $MARK" >>"$tmp"
+  echo "10.11.12.13 private.vigil-test.net $MARK" >>"$tmp"
   # Twenty names a line keeps the file short; glibc reads every alias of a line.
   names "$n" | xargs -n 20 echo | sed "s/^/127.0.0.1 /; s/\$/ $MARK/" >>"$tmp"
   cat "$tmp" >/etc/hosts

@@ -82,6 +82,13 @@ pub struct MonitorArgs {
     /// How often to look for due work [default: 2s].
     #[arg(long, hide = true, value_name = "DURATION")]
     pub tick: Option<String>,
+    /// Let the public scan reach private and loopback addresses (your own LAN; tests). Names
+    /// from outside are otherwise refused when any of their addresses is not public.
+    #[arg(long, env = "VIGIL_ALLOW_PRIVATE")]
+    pub allow_private: bool,
+    /// Public scans one client address may start per 5 minutes [default: 10].
+    #[arg(long, env = "VIGIL_SCAN_RATE", value_name = "N")]
+    pub scan_rate: Option<u32>,
     /// Down this long means dead [default: 14d] (shorter only for tests).
     #[arg(long, hide = true, value_name = "DURATION")]
     pub dead_after: Option<String>,
@@ -424,6 +431,12 @@ pub fn run_monitor(
 ) -> anyhow::Result<()> {
     let file = load_file(a.db.config.as_deref())?;
     let (cfg, profile) = monitor_setup(a, &file)?;
+    let public_limits = vigil_monitor::public::PublicLimits {
+        allow_private: a.allow_private,
+        per_client: a.scan_rate.unwrap_or(10),
+        scan_interval: cfg.scan_interval,
+        ..vigil_monitor::public::PublicLimits::default()
+    };
     let site = vigil_web::pages::SiteInfo {
         scan_interval: humanise(cfg.scan_interval),
         check_interval: humanise(cfg.check_interval),
@@ -442,6 +455,13 @@ pub fn run_monitor(
             tracing::info!(added = n, given = add.len(), "instances added");
         }
         let worker = cfg.worker.clone();
+        let public = listen.map(|_| {
+            Arc::new(vigil_monitor::public::PublicScans::new(
+                Arc::clone(&store),
+                profile.clone(),
+                public_limits.clone(),
+            ))
+        });
         let monitor = Arc::new(Monitor::new(Arc::clone(&store), cfg, profile)?);
         let stats = monitor.stats();
         let stop = tokio_util::sync::CancellationToken::new();
@@ -462,6 +482,7 @@ pub fn run_monitor(
                 store: Arc::clone(&store),
                 health: Arc::new(move || health_of(&st, &w, monitoring)),
                 site: site.clone(),
+                public: public.clone(),
             };
             let stop_api = stop.clone();
             api = Some(tokio::spawn(vigil_web::serve(

@@ -12,6 +12,7 @@
 pub mod check;
 pub mod guard;
 pub mod peers;
+pub mod public;
 pub mod robots;
 pub mod round;
 pub mod schedule;

@@ -75,6 +75,8 @@ pub struct Advice {
 pub struct Test {
     pub test: &'static str,
     pub title: &'static str,
+    /// The result the test hopes for (the reference's `expectation`).
+    pub expectation: &'static str,
     pub result: &'static str,
     pub pass: bool,
     pub score_modifier: i32,
@@ -92,6 +94,8 @@ pub struct Observatory {
     pub tests_passed: u32,
     pub tests_failed: u32,
     pub status_code: Option<u16>,
+    /// The final response's headers as the Observatory reports them (repeated ones joined).
+    pub response_headers: serde_json::Map<String, serde_json::Value>,
     pub tests: Vec<Test>,
 }
 
@@ -176,6 +180,7 @@ fn observatory(r: &HostResult) -> (Option<Observatory>, Option<ErrorOut>) {
                 .map(|t| Test {
                     test: t.test.as_str(),
                     title: t.test.title(),
+                    expectation: t.test.expectation(),
                     result: t.outcome.result.as_str(),
                     pass: t.pass,
                     score_modifier: t.modifier,
@@ -201,12 +206,28 @@ fn observatory(r: &HostResult) -> (Option<Observatory>, Option<ErrorOut>) {
                     tests_passed: rep.tests_passed,
                     tests_failed: rep.tests_failed,
                     status_code: r.evidence.final_response().map(|f| f.status),
+                    response_headers: response_headers(r),
                     tests,
                 }),
                 None,
             )
         }
     }
+}
+
+fn response_headers(r: &HostResult) -> serde_json::Map<String, serde_json::Value> {
+    use vigil_checks::headers::{JoinedValue, joined};
+    let mut out = serde_json::Map::new();
+    if let Some(resp) = r.evidence.final_response() {
+        for (name, v) in joined(resp) {
+            let v = match v {
+                JoinedValue::Single(s) => serde_json::Value::String(s),
+                JoinedValue::List(l) => serde_json::json!(l),
+            };
+            out.insert(name, v);
+        }
+    }
+    out
 }
 
 impl InstanceReport {

@@ -9,6 +9,7 @@ mod error;
 mod instances;
 mod jobs;
 mod list;
+mod observatory;
 mod open;
 mod postpone;
 mod read;
@@ -19,6 +20,7 @@ mod types;
 
 pub use error::StoreError;
 pub use list::MAX_PAGE;
+pub use observatory::{ScanRef, ScoreChange};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     Backend, Claim, Event, History, Instance, JobKind, ListQuery, ListRow, NewCheck, NewScan,

@@ -43,7 +43,8 @@ struct Filter {
 }
 
 fn filter(q: &ListQuery) -> Filter {
-    let mut parts: Vec<String> = Vec::new();
+    // Hosts scanned from the public form stay off the list unless they are fediverse servers.
+    let mut parts: Vec<String> = vec!["(source <> 'public' OR software IS NOT NULL)".into()];
     let mut params = 0;
     if !q.include_dead {
         parts.push("dead_since IS NULL".into());

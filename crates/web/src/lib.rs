@@ -3,6 +3,7 @@
 //! `GET /api/v1/instances/{host}/history` and `GET /healthz`. It only reads the store; grading
 //! happened when the report was made.
 
+pub mod observatory;
 pub mod pages;
 pub mod svg;
 pub mod view;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub health: Arc<dyn Fn() -> serde_json::Value + Send + Sync>,
     /// What `/about` says about this list.
     pub site: pages::SiteInfo,
+    /// The public scan (the Observatory-compatible scan routes); `None` turns them off.
+    pub public: Option<Arc<vigil_monitor::public::PublicScans>>,
 }
 
 /// The page's own security headers: what Vigil grades others on, applied to itself (no
@@ -50,6 +53,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/instances/{host}", get(report))
         .route("/api/v1/instances/{host}/history", get(history))
         .route("/badge/{file}", get(pages::badge))
+        .route("/api/v2/scan", axum::routing::post(observatory::v2_scan))
+        .route(
+            "/api/v2/analyze",
+            get(observatory::v2_analyze_get).post(observatory::v2_analyze_post),
+        )
+        .route(
+            "/api/v2/grade_distribution",
+            get(observatory::v2_grade_distribution),
+        )
+        .route(
+            "/api/v2/recommendation_matrix",
+            get(observatory::v2_recommendation_matrix),
+        )
+        .route("/api/v2/version", get(observatory::v2_version))
+        .route(
+            "/api/v1/analyze",
+            get(observatory::v1_analyze).post(observatory::v1_analyze),
+        )
+        .route("/api/v1/scan", axum::routing::post(observatory::v1_scan))
         // Other sites embed badges and call the API from browsers.
         .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .layer(set(
@@ -391,7 +413,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

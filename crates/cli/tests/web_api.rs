@@ -1,0 +1,230 @@
+//! The Observatory-compatible API and the public scan of a real `vigil serve` on loopback:
+//! v2 scan/analyze/grade_distribution/recommendation_matrix/version in the reference's shapes,
+//! the cooldown (a re-ask returns the last scan), the v1 shapes, the errors with the reference's
+//! names and statuses, the rate limit per client, and the guard: public-looking names that lead
+//! to loopback, link-local (cloud metadata) or private addresses are refused before anything is
+//! sent. Needs the fleet names and knot (scripts/test.sh), so the tests are `#[ignore]`d.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// A request with a method: (status, body).
+fn call(port: u16, method: &str, path: &str) -> (u16, Value) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn serve(scratch: &Scratch, fleet: &Fleet, extra: &[&str]) -> (Running, u16) {
+    let port = free_port();
+    let db = scratch.path("list.db");
+    let mut args: Vec<String> = [
+        "serve",
+        "--database",
+        &db,
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--check-interval",
+        "1h",
+        "--tick",
+        "200ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(fleet.flags());
+    let r = Running::spawn(&args, scratch.path("serve.log"));
+    wait_for(Duration::from_secs(20), "the API", || get(port, "/healthz"));
+    (r, port)
+}
+
+#[test]
+#[ignore = "needs the fleet, knot: scripts/test.sh"]
+fn observatory_routes_answer_like_the_reference() {
+    let scratch = Scratch::new("obs-api");
+    let fleet = Fleet::start(&scratch);
+    let (_serve, port) = serve(&scratch, &fleet, &["--allow-private", "--scan-rate", "3"]);
+
+    let (status, scan) = call(port, "POST", "/api/v2/scan?host=i0061.fleet.test");
+    assert_eq!(status, 200, "{scan}");
+    for key in [
+        "id",
+        "details_url",
+        "algorithm_version",
+        "scanned_at",
+        "error",
+        "grade",
+        "score",
+        "status_code",
+        "tests_failed",
+        "tests_passed",
+        "tests_quantity",
+    ] {
+        assert!(scan.get(key).is_some(), "scan lacks {key}: {scan}");
+    }
+    assert_eq!(scan["algorithm_version"], 4);
+    assert_eq!(scan["grade"], "A+");
+    assert_eq!(scan["tests_quantity"], 10);
+    // Within the cooldown the same scan comes back.
+    let (_, again) = call(port, "POST", "/api/v2/scan?host=I0061.fleet.test.");
+    assert_eq!(again["id"], scan["id"]);
+
+    let (status, a) = call(port, "GET", "/api/v2/analyze?host=i0061.fleet.test");
+    assert_eq!(status, 200);
+    assert_eq!(a["scan"]["id"], scan["id"]);
+    assert!(
+        a["scan"]["response_headers"]["content-security-policy"].is_string(),
+        "{a}"
+    );
+    assert!(a["scan"].get("details_url").is_none());
+    let tests = a["tests"].as_object().unwrap();
+    assert_eq!(tests.len(), 10);
+    for (name, t) in tests {
+        for key in [
+            "expectation",
+            "name",
+            "link",
+            "title",
+            "pass",
+            "result",
+            "score_description",
+            "recommendation",
+            "score_modifier",
+        ] {
+            assert!(t.get(key).is_some(), "{name} lacks {key}");
+        }
+        assert_eq!(t["name"], name.as_str());
+    }
+    assert_eq!(
+        tests["referrer-policy"]["result"],
+        "referrer-policy-private"
+    );
+    assert_eq!(a["history"].as_array().unwrap().len(), 1);
+
+    let (_, dist) = call(port, "GET", "/api/v2/grade_distribution");
+    assert_eq!(dist[0]["grade"], "A+");
+    assert!(dist[0]["count"].as_i64() >= Some(1));
+    let (_, matrix) = call(port, "GET", "/api/v2/recommendation_matrix");
+    assert_eq!(matrix.as_array().unwrap().len(), 10);
+    assert!(matrix[0]["results"][0]["scoreModifier"].is_i64());
+    let (_, version) = call(port, "GET", "/api/v2/version");
+    for key in ["version", "commit", "source", "build"] {
+        assert!(version[key].is_string());
+    }
+
+    // The retired v1 shape instances.social reads.
+    let (status, v1) = call(port, "POST", "/api/v1/analyze?host=i0061.fleet.test");
+    assert_eq!(status, 200);
+    assert_eq!(v1["state"], "FINISHED");
+    assert_eq!(v1["grade"], "A+");
+    assert_eq!(v1["scan_id"], scan["id"]);
+
+    // A full scan as a job, polled through the list API.
+    let (status, job) = call(port, "POST", "/api/v1/scan?host=i0062.fleet.test");
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(job["job"]["state"], "queued");
+    let poll = job["poll"].as_str().unwrap().to_string();
+    let report = wait_for(Duration::from_secs(60), "the queued scan", || {
+        let (s, body) = get(port, &poll)?;
+        (s == 200)
+            .then(|| serde_json::from_str::<Value>(&body).ok())
+            .flatten()
+    });
+    assert_eq!(report["schema_version"], 2);
+
+    // Errors, with the reference's names and statuses.
+    for (path, status, name) in [
+        ("/api/v2/scan?host=127.0.0.1", 422, "invalid-hostname-ip"),
+        (
+            "/api/v2/scan?host=%5B%3A%3A1%5D",
+            422,
+            "invalid-hostname-ip",
+        ),
+        ("/api/v2/scan?host=not_a_host", 422, "invalid-hostname"),
+        (
+            "/api/v2/scan?host=nowhere.fleet.test",
+            422,
+            "invalid-hostname-lookup",
+        ),
+        ("/api/v2/scan", 400, "invalid-hostname"),
+    ] {
+        let (s, body) = call(port, "POST", path);
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (status, Some(name)),
+            "{path}: {body}"
+        );
+        assert!(body["message"].is_string());
+    }
+    let (_, body) = call(port, "POST", "/api/v2/scan?host=nowhere.fleet.test");
+    assert_eq!(body["message"], "nowhere.fleet.test cannot be resolved");
+
+    // Three new scans per window for one client: the fourth is refused (two were used above).
+    let (s1, _) = call(port, "POST", "/api/v2/scan?host=i0063.fleet.test");
+    assert_eq!(s1, 200);
+    let (s2, body) = call(port, "POST", "/api/v2/scan?host=i0064.fleet.test");
+    assert_eq!(
+        (s2, body["error"].as_str()),
+        (429, Some("rate-limited")),
+        "{body}"
+    );
+    // A scan within the cooldown is no new scan, so it still answers.
+    assert_eq!(
+        call(port, "POST", "/api/v2/scan?host=i0061.fleet.test").0,
+        200
+    );
+    // Publicly scanned fediverse servers join the list.
+    let list = get_json(port, "/api/v1/instances");
+    assert!(
+        list["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["host"] == "i0061.fleet.test")
+    );
+}
+
+#[test]
+#[ignore = "needs the fleet names: scripts/test.sh"]
+fn the_public_scan_refuses_private_targets() {
+    let scratch = Scratch::new("guard-api");
+    let fleet = Fleet::start(&scratch);
+    let (serve, port) = serve(&scratch, &fleet, &[]);
+    for (host, addr) in [
+        ("loopback.vigil-test.net", "127.0.0.1"),
+        ("metadata.vigil-test.net", "169.254.169.254"),
+        ("private.vigil-test.net", "10.11.12.13"),
+    ] {
+        let started = std::time::Instant::now();
+        let (s, body) = call(port, "POST", &format!("/api/v2/scan?host={host}"));
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (422, Some("forbidden-address")),
+            "{host}: {body}"
+        );
+        let msg = body["message"].as_str().unwrap();
+        assert!(msg.contains(addr) && msg.contains("address guard"), "{msg}");
+        // Refused from the lookup alone: no scan ran (a scan takes far longer than this).
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let (s, _) = call(port, "POST", &format!("/api/v1/scan?host={host}"));
+        assert_eq!(s, 422);
+    }
+    // Names of the tests' own TLD are no public names without --allow-private.
+    let (s, body) = call(port, "POST", "/api/v2/scan?host=i0001.fleet.test");
+    assert_eq!((s, body["error"].as_str()), (422, Some("invalid-hostname")));
+    let list = get_json(port, "/api/v1/instances");
+    assert_eq!(list["total"], 0, "nothing refused may be stored: {list}");
+    assert!(!serve.log_text().contains("panicked"));
+}
