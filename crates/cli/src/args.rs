@@ -37,6 +37,8 @@ pub enum Command {
     Instances(crate::list::InstancesArgs),
     /// Re-assess every stored scan from its evidence with this version's grading.
     Regrade(crate::list::RegradeArgs),
+    /// Write the whole list (rank order, as the API shows it) as JSON or CSV.
+    Export(crate::list::ExportArgs),
 }
 
 /// Where DNS questions go and what DNSSEC trusts (shared by `vigil dns` and `vigil scan`).

@@ -170,6 +170,99 @@ pub enum InstancesAction {
     },
 }
 
+/// Formats of `vigil export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON array of the API's rows.
+    Json,
+    /// A header line and one line per instance.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+}
+
+fn csv_field(v: Option<String>) -> String {
+    let v = v.unwrap_or_default();
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// `vigil export`: the whole list in rank order, as the API shows it.
+pub fn run_export(a: &ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file = load_file(a.db.config.as_deref())?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let store = open(&a.db, &file).await?;
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        loop {
+            let q = vigil_store::ListQuery {
+                limit: vigil_store::MAX_PAGE,
+                offset,
+                include_dead: true,
+                include_opted_out: true,
+                include_down: true,
+                ..vigil_store::ListQuery::default()
+            };
+            let (page, total) = store.list(&q).await?;
+            let n = u32::try_from(page.len()).unwrap_or(0);
+            rows.extend(page.into_iter().map(vigil_web::row));
+            offset += n;
+            if n == 0 || i64::from(offset) >= total {
+                break;
+            }
+        }
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match a.format {
+            ExportFormat::Json => {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+            }
+            ExportFormat::Csv => {
+                writeln!(out, "rank,host,rating_score,rating_grade,observatory_score,observatory_grade,tls_grade,ipv6,dnssec,software,version,version_verdict,uptime_30d,uptime_checks,up,last_scan_at,opted_out,dead,moved_to")?;
+                for r in rows {
+                    let fields = [
+                        Some(r.rank.to_string()),
+                        Some(r.host),
+                        r.rating.score.map(|x| x.to_string()),
+                        r.rating.grade,
+                        r.observatory.score.map(|x| x.to_string()),
+                        r.observatory.grade,
+                        r.tls_grade,
+                        r.ipv6,
+                        r.dnssec,
+                        r.software.name,
+                        r.software.version,
+                        r.software.verdict,
+                        r.uptime.d30.map(|x| x.to_string()),
+                        Some(r.uptime.checks.to_string()),
+                        r.up.map(|x| x.to_string()),
+                        r.last_scan_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                        Some(r.opted_out.to_string()),
+                        Some(r.dead.to_string()),
+                        r.moved_to,
+                    ];
+                    let line: Vec<String> = fields.into_iter().map(csv_field).collect();
+                    writeln!(out, "{}", line.join(","))?;
+                }
+            }
+        }
+        store.close().await;
+        Ok(())
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct RegradeArgs {
     #[command(flatten)]
@@ -444,6 +537,13 @@ pub fn run_monitor(
     };
     let add = hosts(add)?;
     init_logs();
+    let metrics_handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            metrics_exporter_prometheus::Matcher::Full("vigil_scan_duration_seconds".into()),
+            &[0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0],
+        )
+        .ok()
+        .and_then(|b| b.install_recorder().ok());
     let rt = runtime()?;
     rt.block_on(async {
         let store = Arc::new(open(&a.db, &file).await?);
@@ -483,6 +583,7 @@ pub fn run_monitor(
                 health: Arc::new(move || health_of(&st, &w, monitoring)),
                 site: site.clone(),
                 public: public.clone(),
+                metrics: metrics_handle.clone(),
             };
             let stop_api = stop.clone();
             api = Some(tokio::spawn(vigil_web::serve(

@@ -72,6 +72,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Instances(a) => list::run_instances(&a),
+        Command::Export(a) => {
+            list::run_export(&a)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Regrade(a) => {
             list::run_regrade(&a)?;
             Ok(ExitCode::SUCCESS)

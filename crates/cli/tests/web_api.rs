@@ -228,3 +228,65 @@ fn the_public_scan_refuses_private_targets() {
     assert_eq!(list["total"], 0, "nothing refused may be stored: {list}");
     assert!(!serve.log_text().contains("panicked"));
 }
+
+#[test]
+#[ignore = "needs the fleet, knot: scripts/test.sh"]
+fn operations_routes() {
+    let scratch = Scratch::new("ops-api");
+    let fleet = Fleet::start(&scratch);
+    let (_serve, port) = serve(&scratch, &fleet, &["--allow-private", "i0071.fleet.test"]);
+    wait_for(Duration::from_secs(60), "a scan", || {
+        let (s, _) = get(port, "/api/v1/instances/i0071.fleet.test")?;
+        (s == 200).then_some(())
+    });
+    let (s, metrics) = get(port, "/metrics").unwrap();
+    assert_eq!(s, 200);
+    for name in [
+        "vigil_scans_total",
+        "vigil_scan_duration_seconds_bucket",
+        "vigil_instances",
+        "vigil_queue_depth",
+        "vigil_certificate_days_left",
+    ] {
+        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
+    }
+    let spec = get_json(port, "/api/openapi.json");
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/api/v2/analyze"].is_object());
+    // ETag and 304, gzip when asked.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET /api/v1/instances HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let head = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let tag = head
+        .split("etag: ")
+        .nth(1)
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap()
+        .to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET /api/v1/instances HTTP/1.1\r\nHost: x\r\nIf-None-Match: {tag}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    assert!(
+        String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 304"),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    // `vigil export` writes the same rows.
+    let db = scratch.path("list.db");
+    let out = vigil(&["export", "--database", &db, "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("rank,host,rating_score"));
+    assert!(
+        csv.lines().any(|l| l.starts_with("1,i0071.fleet.test,")),
+        "{csv}"
+    );
+    let json: Value =
+        serde_json::from_slice(&vigil(&["export", "--database", &db]).stdout).unwrap();
+    assert_eq!(json[0]["host"], "i0071.fleet.test");
+}

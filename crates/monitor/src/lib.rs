@@ -350,7 +350,9 @@ impl Monitor {
                 .await;
             return;
         }
+        let clock = std::time::Instant::now();
         let mut evidence = vigil_scan::retrieve(&name, &self.profile).await;
+        metrics::histogram!("vigil_scan_duration_seconds").record(clock.elapsed().as_secs_f64());
         // The uptime the monitor measured is part of what this scan rests on.
         if let Ok(u) = self.store.uptime(host, now, 30).await {
             evidence.uptime = Some(vigil_scan::MonitoredUptime {
@@ -412,6 +414,16 @@ impl Monitor {
         {
             Ok(Some(id)) => {
                 self.stats.scans.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("vigil_scans_total", "outcome" => if result.unreachable.is_some() { "unreachable" } else { "done" }).increment(1);
+                if let Some(days) = result
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.report.certificate.as_ref())
+                    .map(|c| c.days_left)
+                {
+                    metrics::gauge!("vigil_certificate_days_left", "host" => host.to_string())
+                        .set(days as f64);
+                }
                 debug!(%host, id, "scan stored");
             }
             Ok(None) => {
@@ -422,6 +434,7 @@ impl Monitor {
             }
             Err(e) => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("vigil_scans_total", "outcome" => "failed").increment(1);
                 warn!(%host, error = %e, "cannot store scan");
                 return;
             }
@@ -644,6 +657,14 @@ impl Monitor {
             {
                 Ok(true) => {
                     self.stats.checks.fetch_add(1, Ordering::Relaxed);
+                    let label = if j.void {
+                        "void"
+                    } else if j.up {
+                        "up"
+                    } else {
+                        "down"
+                    };
+                    metrics::counter!("vigil_checks_total", "result" => label).increment(1);
                     if j.void {
                         self.stats.void_checks.fetch_add(1, Ordering::Relaxed);
                     }

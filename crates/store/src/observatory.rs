@@ -103,3 +103,32 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Listed instances per rating letter (`None` for unrated), for `/metrics`.
+    pub async fn letter_counts(&self) -> Result<Vec<(Option<String>, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT rating_grade AS g, COUNT(*) AS n FROM instances WHERE opted_out IS NULL \
+             GROUP BY rating_grade",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("g")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// Jobs due now: (scans, checks), for `/metrics` (the queue depth).
+    pub async fn due_counts(&self, now: i64) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+             CAST(COALESCE(SUM(CASE WHEN next_scan_at <= $1 AND opted_out IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS scans, \
+             CAST(COALESCE(SUM(CASE WHEN next_check_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS checks \
+             FROM instances",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("scans")?, row.try_get("checks")?))
+    }
+}

@@ -28,6 +28,32 @@ pub struct AppState {
     pub site: pages::SiteInfo,
     /// The public scan (the Observatory-compatible scan routes); `None` turns them off.
     pub public: Option<Arc<vigil_monitor::public::PublicScans>>,
+    /// The Prometheus recorder the monitor's counters go to; `None` turns `/metrics` off.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+/// `GET /metrics`: the monitor's counters and histograms, plus gauges read from the store
+/// at scrape time (instances per letter, jobs due).
+async fn prometheus(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let Some(handle) = &st.metrics else {
+        return Err(ApiError(StatusCode::NOT_FOUND, "metrics are off".into()));
+    };
+    for (letter, n) in st.store.letter_counts().await? {
+        let letter = letter.unwrap_or_else(|| "unrated".into());
+        metrics::gauge!("vigil_instances", "letter" => letter).set(n as f64);
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (scans, checks) = st.store.due_counts(now).await?;
+    metrics::gauge!("vigil_queue_depth", "kind" => "scan").set(scans as f64);
+    metrics::gauge!("vigil_queue_depth", "kind" => "check").set(checks as f64);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        handle.render(),
+    )
+        .into_response())
 }
 
 /// The page's own security headers: what Vigil grades others on, applied to itself (no
@@ -49,6 +75,8 @@ fn set(
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(prometheus))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/v1/instances", get(list))
         .route("/api/v1/instances/{host}", get(report))
         .route("/api/v1/instances/{host}/history", get(history))
@@ -94,6 +122,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(pages)
+        .layer(axum::middleware::from_fn(etag))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(10),
@@ -111,6 +142,88 @@ pub fn router(state: AppState) -> Router {
             "camera=(), microphone=(), geolocation=(), interest-cohort=()",
         ))
         .with_state(state)
+}
+
+/// The OpenAPI description of every route (docs/api.md says the same in prose).
+pub const OPENAPI: &str = include_str!("../static/openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// Every route the router answers (kept beside the router so the OpenAPI test sees them all).
+pub const ROUTES: &[&str] = &[
+    "/healthz",
+    "/metrics",
+    "/api/openapi.json",
+    "/api/v1/instances",
+    "/api/v1/instances/{host}",
+    "/api/v1/instances/{host}/history",
+    "/badge/{file}",
+    "/api/v2/scan",
+    "/api/v2/analyze",
+    "/api/v2/grade_distribution",
+    "/api/v2/recommendation_matrix",
+    "/api/v2/version",
+    "/api/v1/analyze",
+    "/api/v1/scan",
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_api_route_is_described() {
+        let spec: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap_or_default();
+        let paths = spec["paths"].as_object().cloned().unwrap_or_default();
+        for r in super::ROUTES {
+            assert!(paths.contains_key(*r), "{r} is not in openapi.json");
+        }
+        assert_eq!(
+            paths.len(),
+            super::ROUTES.len(),
+            "openapi.json describes routes that do not exist"
+        );
+    }
+}
+
+/// ETags for GET answers: a hash of the body, and `304 Not Modified` when the client has it,
+/// so polling the list or a badge costs no transfer. Bodies over 4 MiB pass untouched.
+async fn etag(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_get = req.method() == axum::http::Method::GET;
+    let asked = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let resp = next.run(req).await;
+    if !is_get || resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "answer too large").into_response();
+    };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes.iter() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let tag = format!("\"{h:016x}\"");
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    if asked.is_some_and(|a| a.split(',').any(|t| t.trim() == tag)) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// An API error: a status and `{"error": message}`.
@@ -224,49 +337,49 @@ pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
     })
 }
 
-#[derive(Serialize)]
-struct ScoreGrade {
-    score: Option<i64>,
-    grade: Option<String>,
+#[derive(Debug, Serialize)]
+pub struct ScoreGrade {
+    pub score: Option<i64>,
+    pub grade: Option<String>,
 }
 
-#[derive(Serialize)]
-struct SoftwareOut {
-    name: Option<String>,
-    version: Option<String>,
-    verdict: Option<String>,
+#[derive(Debug, Serialize)]
+pub struct SoftwareOut {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub verdict: Option<String>,
 }
 
-#[derive(Serialize)]
-struct UptimeOut {
+#[derive(Debug, Serialize)]
+pub struct UptimeOut {
     /// Share of counted checks that were up over 30 days, 0–1; null with no checks.
     #[serde(rename = "30d")]
-    d30: Option<f64>,
+    pub d30: Option<f64>,
     #[serde(rename = "90d")]
-    d90: Option<f64>,
+    pub d90: Option<f64>,
     /// The checks the 30-day figure rests on.
-    checks: i64,
-    checks_90d: i64,
+    pub checks: i64,
+    pub checks_90d: i64,
 }
 
-#[derive(Serialize)]
-struct Row {
-    rank: i64,
-    host: String,
-    rating: ScoreGrade,
-    observatory: ScoreGrade,
-    tls_grade: Option<String>,
-    ipv6: Option<String>,
-    dnssec: Option<String>,
-    software: SoftwareOut,
-    open_registrations: Option<bool>,
-    uptime: UptimeOut,
-    up: Option<bool>,
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub rank: i64,
+    pub host: String,
+    pub rating: ScoreGrade,
+    pub observatory: ScoreGrade,
+    pub tls_grade: Option<String>,
+    pub ipv6: Option<String>,
+    pub dnssec: Option<String>,
+    pub software: SoftwareOut,
+    pub open_registrations: Option<bool>,
+    pub uptime: UptimeOut,
+    pub up: Option<bool>,
     #[serde(with = "time::serde::rfc3339::option")]
-    last_scan_at: Option<time::OffsetDateTime>,
-    opted_out: bool,
-    dead: bool,
-    moved_to: Option<String>,
+    pub last_scan_at: Option<time::OffsetDateTime>,
+    pub opted_out: bool,
+    pub dead: bool,
+    pub moved_to: Option<String>,
 }
 
 fn rfc3339(t: Option<i64>) -> Option<time::OffsetDateTime> {
@@ -278,7 +391,8 @@ fn ratio(u: &Uptime) -> Option<f64> {
     u.ratio().map(|r| (r * 10_000.0).round() / 10_000.0)
 }
 
-fn row(r: ListRow) -> Row {
+/// The API's row of a list row (also what `vigil export` writes).
+pub fn row(r: ListRow) -> Row {
     let s = r.summary;
     Row {
         rank: r.rank,
