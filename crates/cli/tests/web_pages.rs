@@ -144,6 +144,20 @@ fn the_pages_render_sort_and_stay_strict() {
     let (_, about) = get_full(port, "/about");
     assert!(about.contains("User-agent: Vigil") && about.contains("Vigil/"));
 
+    // "Rescan now" obeys the cooldown: a fresh scan exists, so it is kept.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "POST /instances/i0041.fleet.test/rescan HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let answer = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 303"), "{answer}");
+    assert!(
+        answer.contains("location: /instances/i0041.fleet.test?rescan=cooldown"),
+        "{answer}"
+    );
+    let (_, noted) = get_full(port, "/instances/i0041.fleet.test?rescan=cooldown");
+    assert!(noted.contains("Scanned less than a minute ago") && noted.contains("Rescan now"));
+
     // Badges.
     let (head, svg) = get_full(port, "/badge/i0041.fleet.test.svg");
     assert!(head.contains("content-type: image/svg+xml") && head.contains("cache-control: public"));

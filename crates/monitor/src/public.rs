@@ -218,6 +218,36 @@ impl PublicScans {
         max_age: Duration,
     ) -> Result<(ScanRef, bool), Refusal> {
         let host = self.check_host(raw).await?;
+        self.scan_checked(host, client, max_age).await
+    }
+
+    /// "Rescan now" of an instance the operator listed: scanned as given (the operator owns
+    /// it), with the cooldown, the client's rate limit and the queue as for any public scan.
+    pub async fn rescan_listed(
+        &self,
+        host: &Hostname,
+        client: IpAddr,
+        cooldown: Duration,
+    ) -> Result<(ScanRef, bool), Refusal> {
+        match self.store.instance(host.as_str()).await? {
+            Some(i)
+                if i.opted_out.is_none() && (i.source == "operator" || i.source == "import") =>
+            {
+                self.scan_checked(host.clone(), client, cooldown).await
+            }
+            Some(i) if i.opted_out.is_some() => {
+                Err(Refusal::Forbidden(format!("{host} opted out")))
+            }
+            _ => self.scan(host.as_str(), client, cooldown).await,
+        }
+    }
+
+    async fn scan_checked(
+        &self,
+        host: Hostname,
+        client: IpAddr,
+        max_age: Duration,
+    ) -> Result<(ScanRef, bool), Refusal> {
         let now = vigil_scan::now();
         let age = i64::try_from(max_age.as_secs()).unwrap_or(0);
         if let Some(recent) = self

@@ -110,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::list_page))
         .route("/about", get(pages::about))
         .route("/instances/{host}", get(pages::instance_page))
+        .route(
+            "/instances/{host}/rescan",
+            axum::routing::post(pages::rescan),
+        )
         .route("/static/vigil.css", get(pages::css))
         .layer(set(
             header::HeaderName::from_static("cross-origin-resource-policy"),

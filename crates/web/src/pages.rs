@@ -397,12 +397,15 @@ struct InstancePage {
     grade_changes: Vec<String>,
     tls_versions: String,
     software: String,
+    rescan_note: String,
+    rescan: bool,
 }
 
 /// `GET /instances/{host}`.
 pub async fn instance_page(
     State(st): State<AppState>,
     Path(raw): Path<String>,
+    Query(note): Query<RescanNote>,
 ) -> Result<Response, ApiError> {
     let host = crate::host_param(&raw)?;
     let Some(instance) = st.store.instance(&host).await? else {
@@ -423,6 +426,18 @@ pub async fn instance_page(
         grade_changes: Vec::new(),
         tls_versions: String::new(),
         software: String::new(),
+        rescan_note: match note.rescan.as_deref() {
+            Some("done") => "Rescanned just now.".into(),
+            Some("cooldown") => "Scanned less than a minute ago: here is that scan.".into(),
+            Some("rate-limited") => {
+                "Too many scans from your address; try again in a few minutes.".into()
+            }
+            Some("busy") => "The scanner is busy; try again in a minute.".into(),
+            Some("refused") => "This instance cannot be rescanned from here.".into(),
+            Some("off") => "Rescans are off on this list.".into(),
+            _ => String::new(),
+        },
+        rescan: st.public.is_some(),
     };
     if instance.opted_out.is_some() {
         page.missing =
@@ -539,6 +554,40 @@ pub async fn instance_page(
         .collect();
     page.report = Some(report);
     render(&page)
+}
+
+/// `?rescan=` on the instance page: what the last "rescan now" did.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RescanNote {
+    pub rescan: Option<String>,
+}
+
+/// `POST /instances/{host}/rescan`: the "rescan now" button. Obeys the cooldown (a scan
+/// younger than it is kept), the client's rate limit and the queue, then sends the browser
+/// back to the page with what happened.
+pub async fn rescan(
+    State(st): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let host = crate::host_param(&raw)?;
+    let name = vigil_model::Hostname::parse(&host).map_err(|e| crate::bad(e.to_string()))?;
+    let note = match &st.public {
+        None => "off",
+        Some(p) => match p
+            .rescan_listed(&name, client.ip(), crate::observatory::COOLDOWN)
+            .await
+        {
+            Ok((_, true)) => "done",
+            Ok((_, false)) => "cooldown",
+            Err(vigil_monitor::public::Refusal::RateLimited(_)) => "rate-limited",
+            Err(vigil_monitor::public::Refusal::Busy) => "busy",
+            Err(_) => "refused",
+        },
+    };
+    let to = format!("/instances/{host}?rescan={note}");
+    let loc = HeaderValue::from_str(&to).map_err(|e| crate::bad(e.to_string()))?;
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, loc)]).into_response())
 }
 
 /// `GET /badge/{host}.svg` and `GET /badge/{host}.json` (shields.io's endpoint schema).
