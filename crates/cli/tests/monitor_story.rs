@@ -189,6 +189,10 @@ fn story(database: &str, tag: &str) {
     let cli: Value = serde_json::from_slice(&vigil(&scan_args).stdout).unwrap();
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&api), keys(&cli));
+    // The Date header is the one thing two scans never share.
+    let (mut api, mut cli) = (api, cli);
+    api["observatory"]["response_headers"]["date"] = Value::Null;
+    cli["observatory"]["response_headers"]["date"] = Value::Null;
     assert_eq!(api["schema_version"], 2);
     for part in ["rating", "observatory", "dns", "changes", "guidance"] {
         assert_eq!(
@@ -219,6 +223,36 @@ fn story(database: &str, tag: &str) {
         status.is_some_and(|s| s.success()),
         "serve did not stop cleanly: {}",
         serve.log_text()
+    );
+    // Regrade: every stored scan assessed again from its evidence, without a request.
+    let scans_before = vigil(&["export", "--database", database]);
+    let out = vigil(&["regrade", "--database", database, "--ca-file", &Fleet::ca()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n: usize = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(n >= 8, "{text}");
+    assert!(text.contains("0 with unreadable evidence"), "{text}");
+    let scans_after = vigil(&["export", "--database", database]);
+    let rows = |o: &std::process::Output| -> Vec<(Value, Value)> {
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["host"].clone(), r["rating"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        rows(&scans_before),
+        rows(&scans_after),
+        "a regrade with the same grading changed a rating"
     );
     // Nothing stored is lost and a second start keeps every instance.
     let listed_after =
