@@ -78,6 +78,7 @@ impl Store {
         now: i64,
         check_interval_secs: i64,
     ) -> Result<usize, StoreError> {
+        self.totals.clear();
         let mut seen = HashSet::new();
         let unique: Vec<(&str, &str)> = entries
             .iter()
@@ -131,6 +132,7 @@ impl Store {
     /// Takes an instance off the list with all its scans, checks, rollups and events; `false`
     /// when it was not there.
     pub async fn remove_instance(&self, host: &str) -> Result<bool, StoreError> {
+        self.totals.clear();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM instances WHERE host = $1")
             .bind(host.to_string())
@@ -186,6 +188,7 @@ impl Store {
         reason: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
+        self.totals.clear();
         let mut tx = self.begin_write().await?;
         let state = lock_state(self, &mut tx, host).await?;
         let old: Option<String> = state.try_get("opted_out")?;
@@ -261,6 +264,7 @@ impl Store {
         dead_since: Option<i64>,
         now: i64,
     ) -> Result<(), StoreError> {
+        self.totals.clear();
         let mut tx = self.begin_write().await?;
         let state = lock_state(self, &mut tx, host).await?;
         let old: Option<i64> = state.try_get("dead_since")?;

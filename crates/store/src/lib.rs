@@ -35,6 +35,9 @@ use sqlx::{Any, AnyPool};
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Recent list totals by filter: counting 30,000 filtered rows costs more than the page
+    /// itself, and a total a few seconds old is as good to a reader.
+    totals: list::TotalCache,
 }
 
 impl Store {

@@ -6,6 +6,40 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::rows::{flag, summary_cols, summary_from, uptime_from};
 use crate::{ListQuery, ListRow, ScanSummary, SortKey, Store, StoreError};
 
+/// How long a list total is reused.
+const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Totals of recent list queries, keyed by their WHERE clause and values.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TotalCache(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>>,
+);
+
+impl TotalCache {
+    fn get(&self, key: &str) -> Option<i64> {
+        let map = self.0.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < TOTAL_TTL)
+            .map(|(_, n)| *n)
+    }
+
+    /// Forgets every total: instances came, went, opted out or died.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut map) = self.0.lock() {
+            map.clear();
+        }
+    }
+
+    fn put(&self, key: String, n: i64) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() > 1024 {
+                map.retain(|_, (at, _)| at.elapsed() < TOTAL_TTL);
+            }
+            map.insert(key, (std::time::Instant::now(), n));
+        }
+    }
+}
+
 /// The most rows one page may ask for.
 pub const MAX_PAGE: u32 = 500;
 
@@ -118,7 +152,15 @@ impl Store {
             .bind(i64::from(q.offset))
             .fetch_all(&self.pool)
             .await?;
-        let total = count.fetch_one(&self.pool).await?;
+        let key = format!("{}|{:?}|{:?}", f.sql, f.software, f.min_rank);
+        let total = match self.totals.get(&key) {
+            Some(n) => n,
+            None => {
+                let n = count.fetch_one(&self.pool).await?;
+                self.totals.put(key, n);
+                n
+            }
+        };
         let start = i64::from(q.offset) + 1;
         let mut out = Vec::with_capacity(rows.len());
         for (rank, row) in (start..).zip(rows.iter()) {

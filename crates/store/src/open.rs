@@ -107,7 +107,11 @@ impl Store {
                 (Backend::Sqlite, pool)
             }
         };
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            totals: crate::list::TotalCache::default(),
+        };
         if let Err(e) = schema::migrate(&store).await {
             store.close().await;
             return Err(e);
