@@ -538,3 +538,64 @@ async fn mastodon_dms_come_from_the_bot_account() {
     store.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn on_scan_compares_with_the_stored_scan_before() {
+    let (store, dir) = store().await;
+    let hook = receiver("/scan").await;
+    let cfg = Arc::new(config());
+    let d = Dispatcher::new(Arc::clone(&store), Arc::clone(&cfg));
+    d.add_operator("a.example", Channel::Webhook, &hook.url, None, "operator")
+        .await
+        .unwrap();
+    store
+        .add_instance("a.example", "operator", 1_000, 300)
+        .await
+        .unwrap();
+    let report = |days: i64| {
+        format!(r#"{{"tls": {{"certificate": {{"days_left": {days}, "not_after": "N{days}"}}}}}}"#)
+    };
+    let scan = |at: i64, grade: &str, days: i64| vigil_store::NewScan {
+        host: "a.example".into(),
+        scanned_at: at,
+        worker: "w".into(),
+        summary: vigil_store::ScanSummary {
+            rating_grade: Some(grade.into()),
+            reachable: true,
+            ..Default::default()
+        },
+        report_json: report(days),
+        evidence_json: "{}".into(),
+        algorithm: "t".into(),
+    };
+    let first = scan(1_000, "A", 90);
+    let id1 = store.insert_scan_unleased(&first, 2_000).await.unwrap();
+    assert_eq!(
+        d.on_scan("a.example", id1, &first.summary, &first.report_json)
+            .await
+            .unwrap(),
+        0
+    );
+    let second = scan(2_000, "B", 10);
+    let id2 = store.insert_scan_unleased(&second, 3_000).await.unwrap();
+    // A drop and an expiring certificate; twice, still two alerts.
+    for _ in 0..2 {
+        d.on_scan("a.example", id2, &second.summary, &second.report_json)
+            .await
+            .unwrap();
+    }
+    let mut keys: Vec<String> = store
+        .alerts(Some("a.example"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.dedup)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec!["cert-expiry:N10".to_string(), format!("grade-drop:{id2}")]
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -37,6 +37,8 @@ pub enum Command {
     Instances(crate::list::InstancesArgs),
     /// Re-assess every stored scan from its evidence with this version's grading.
     Regrade(crate::list::RegradeArgs),
+    /// Alert subscriptions: add (webhook, mail, ntfy, Mastodon DM), list, remove.
+    Alerts(crate::alerts::AlertsArgs),
 }
 
 /// Where DNS questions go and what DNSSEC trusts (shared by `vigil dns` and `vigil scan`).

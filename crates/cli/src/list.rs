@@ -91,6 +91,8 @@ pub struct MonitorArgs {
     /// Port for https:// (test setups).
     #[arg(long, hide = true)]
     pub https_port: Option<u16>,
+    #[command(flatten)]
+    pub alerts: crate::alerts::AlertArgs,
 }
 
 #[derive(Debug, Args)]
@@ -175,7 +177,7 @@ pub struct RegradeArgs {
 /// The TOML file's keys.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileConfig {
+pub(crate) struct FileConfig {
     database: Option<String>,
     listen: Option<String>,
     check_interval: Option<String>,
@@ -193,9 +195,11 @@ struct FileConfig {
     ca_file: Vec<PathBuf>,
     resolver: Option<std::net::SocketAddr>,
     trust_anchor: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) alerts: crate::alerts::AlertsFile,
 }
 
-fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
@@ -235,7 +239,7 @@ fn duration(
 }
 
 /// Opens the store the settings name, with a clear error.
-async fn open(db: &DatabaseArg, file: &FileConfig) -> anyhow::Result<Store> {
+pub(crate) async fn open(db: &DatabaseArg, file: &FileConfig) -> anyhow::Result<Store> {
     let url = db
         .database
         .clone()
@@ -442,7 +446,9 @@ pub fn run_monitor(
             tracing::info!(added = n, given = add.len(), "instances added");
         }
         let worker = cfg.worker.clone();
-        let monitor = Arc::new(Monitor::new(Arc::clone(&store), cfg, profile)?);
+        let alerting =
+            crate::alerts::Alerting::setup(&a.alerts, &file, &store, &site.user_agent).await?;
+        let monitor = Arc::new(alerting.attach(Monitor::new(Arc::clone(&store), cfg, profile)?));
         let stats = monitor.stats();
         let stop = tokio_util::sync::CancellationToken::new();
         let monitoring = listen.is_none_or(|(_, no_monitor)| !no_monitor);
@@ -473,6 +479,7 @@ pub fn run_monitor(
             )));
         }
         progress(Arc::clone(&stats), Arc::clone(&store), stop.clone());
+        let delivery = alerting.spawn(&store, stop.clone());
         let stopper = stop.clone();
         tokio::spawn(async move {
             stop_signal().await;
@@ -492,6 +499,7 @@ pub fn run_monitor(
         if let Some(api) = api {
             let _ = api.await;
         }
+        let _ = delivery.await;
         store.close().await;
         result
     })

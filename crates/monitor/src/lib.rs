@@ -137,6 +137,8 @@ pub struct Monitor {
     /// Hosts this process is scanning now: their uptime check waits, so a host never sees two
     /// bursts from this monitor at once.
     scanning: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Runs the alert rules after each stored scan and check.
+    alerts: Option<Arc<vigil_alerts::Dispatcher>>,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -168,7 +170,14 @@ impl Monitor {
             peers_client,
             stats: Arc::new(Stats::default()),
             scanning: std::sync::Mutex::new(std::collections::HashSet::new()),
+            alerts: None,
         })
+    }
+
+    /// Feeds every stored scan and check to `alerts`' rules.
+    pub fn with_alerts(mut self, alerts: Arc<vigil_alerts::Dispatcher>) -> Monitor {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// The counters, shared.
@@ -412,6 +421,11 @@ impl Monitor {
             Ok(Some(id)) => {
                 self.stats.scans.fetch_add(1, Ordering::Relaxed);
                 debug!(%host, id, "scan stored");
+                if let Some(a) = &self.alerts
+                    && let Err(e) = a.on_scan(host, id, &scan.summary, &scan.report_json).await
+                {
+                    warn!(%host, error = %e, "alert rules failed");
+                }
             }
             Ok(None) => {
                 // Another worker took the job after this lease ran out: its scan counts.
@@ -643,6 +657,11 @@ impl Monitor {
             {
                 Ok(true) => {
                     self.stats.checks.fetch_add(1, Ordering::Relaxed);
+                    if let Some(a) = &self.alerts
+                        && let Err(e) = a.on_check(&instance, &check).await
+                    {
+                        warn!(%host, error = %e, "alert rules failed");
+                    }
                     if j.void {
                         self.stats.void_checks.fetch_add(1, Ordering::Relaxed);
                     }
