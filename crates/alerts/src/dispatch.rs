@@ -98,6 +98,9 @@ impl Dispatcher {
         summary: &ScanSummary,
         report_json: &str,
     ) -> Result<u64, AlertError> {
+        if !self.store.has_subscribers(host).await? {
+            return Ok(0);
+        }
         let previous = self
             .store
             .scan_before(host, scan_id)

@@ -293,6 +293,18 @@ impl Store {
             .collect()
     }
 
+    /// Whether anyone confirmed would hear about `host`, so callers can skip the work of
+    /// comparing scans nobody is waiting for.
+    pub async fn has_subscribers(&self, host: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM subscriptions WHERE (host = $1 OR host = '*') AND confirmed = 1",
+        )
+        .bind(host.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Removes a subscription and its alerts; `false` when there was none.
     pub async fn remove_subscription(&self, id: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;

@@ -116,6 +116,8 @@ async fn subscriptions_add_confirm_list_remove(db: &TestDb) {
     assert_eq!(promoted.id, pending.id);
     assert!(promoted.confirmed && promoted.token.is_none());
 
+    assert!(store.has_subscribers("a.example").await.unwrap());
+    assert!(store.has_subscribers("anything.example").await.unwrap());
     let all = store.subscriptions(None).await.unwrap();
     assert_eq!(all.len(), 3);
     assert_eq!(
@@ -123,6 +125,7 @@ async fn subscriptions_add_confirm_list_remove(db: &TestDb) {
         1
     );
     assert!(store.remove_subscription(op.id).await.unwrap());
+    assert!(!store.has_subscribers("anything.example").await.unwrap());
     assert!(!store.remove_subscription(op.id).await.unwrap());
     assert_eq!(store.subscriptions(None).await.unwrap().len(), 2);
     store.close().await;
