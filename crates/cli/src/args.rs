@@ -39,6 +39,8 @@ pub enum Command {
     Regrade(crate::list::RegradeArgs),
     /// Write the whole list (rank order, as the API shows it) as JSON or CSV.
     Export(crate::list::ExportArgs),
+    /// Alert subscriptions: add (webhook, mail, ntfy, Mastodon DM), list, remove.
+    Alerts(crate::alerts::AlertsArgs),
 }
 
 /// Where DNS questions go and what DNSSEC trusts (shared by `vigil dns` and `vigil scan`).

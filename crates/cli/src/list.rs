@@ -98,6 +98,8 @@ pub struct MonitorArgs {
     /// Port for https:// (test setups).
     #[arg(long, hide = true)]
     pub https_port: Option<u16>,
+    #[command(flatten)]
+    pub alerts: crate::alerts::AlertArgs,
 }
 
 #[derive(Debug, Args)]
@@ -275,7 +277,7 @@ pub struct RegradeArgs {
 /// The TOML file's keys.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileConfig {
+pub(crate) struct FileConfig {
     database: Option<String>,
     listen: Option<String>,
     check_interval: Option<String>,
@@ -293,9 +295,11 @@ struct FileConfig {
     ca_file: Vec<PathBuf>,
     resolver: Option<std::net::SocketAddr>,
     trust_anchor: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) alerts: crate::alerts::AlertsFile,
 }
 
-fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
@@ -335,7 +339,7 @@ fn duration(
 }
 
 /// Opens the store the settings name, with a clear error.
-async fn open(db: &DatabaseArg, file: &FileConfig) -> anyhow::Result<Store> {
+pub(crate) async fn open(db: &DatabaseArg, file: &FileConfig) -> anyhow::Result<Store> {
     let url = db
         .database
         .clone()
@@ -562,7 +566,9 @@ pub fn run_monitor(
                 public_limits.clone(),
             ))
         });
-        let monitor = Arc::new(Monitor::new(Arc::clone(&store), cfg, profile)?);
+        let alerting =
+            crate::alerts::Alerting::setup(&a.alerts, &file, &store, &site.user_agent).await?;
+        let monitor = Arc::new(alerting.attach(Monitor::new(Arc::clone(&store), cfg, profile)?));
         let stats = monitor.stats();
         let stop = tokio_util::sync::CancellationToken::new();
         let monitoring = listen.is_none_or(|(_, no_monitor)| !no_monitor);
@@ -595,6 +601,7 @@ pub fn run_monitor(
             )));
         }
         progress(Arc::clone(&stats), Arc::clone(&store), stop.clone());
+        let delivery = alerting.spawn(&store, stop.clone());
         let stopper = stop.clone();
         tokio::spawn(async move {
             stop_signal().await;
@@ -614,6 +621,7 @@ pub fn run_monitor(
         if let Some(api) = api {
             let _ = api.await;
         }
+        let _ = delivery.await;
         store.close().await;
         result
     })

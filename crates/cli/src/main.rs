@@ -6,6 +6,7 @@
 //! 0 scanned, 1 a site could not be scanned, 2 usage error, 3 a grade below `--min-grade`.
 #![forbid(unsafe_code)]
 
+mod alerts;
 mod args;
 mod dns;
 mod list;
@@ -81,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Dns(a) => dns::run(&a),
+        Command::Alerts(a) => alerts::run(&a),
         Command::Explain(a) => {
             let text = render::text::explain(&a.result)
                 .or_else(|| tls::explain(&a.result))

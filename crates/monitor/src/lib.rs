@@ -138,6 +138,8 @@ pub struct Monitor {
     /// Hosts this process is scanning now: their uptime check waits, so a host never sees two
     /// bursts from this monitor at once.
     scanning: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Runs the alert rules after each stored scan and check.
+    alerts: Option<Arc<vigil_alerts::Dispatcher>>,
 }
 
 fn secs(d: Duration) -> i64 {
@@ -169,7 +171,14 @@ impl Monitor {
             peers_client,
             stats: Arc::new(Stats::default()),
             scanning: std::sync::Mutex::new(std::collections::HashSet::new()),
+            alerts: None,
         })
+    }
+
+    /// Feeds every stored scan and check to `alerts`' rules.
+    pub fn with_alerts(mut self, alerts: Arc<vigil_alerts::Dispatcher>) -> Monitor {
+        self.alerts = Some(alerts);
+        self
     }
 
     /// The counters, shared.
@@ -425,6 +434,11 @@ impl Monitor {
                         .set(days as f64);
                 }
                 debug!(%host, id, "scan stored");
+                if let Some(a) = &self.alerts
+                    && let Err(e) = a.on_scan(host, id, &scan.summary, &scan.report_json).await
+                {
+                    warn!(%host, error = %e, "alert rules failed");
+                }
             }
             Ok(None) => {
                 // Another worker took the job after this lease ran out: its scan counts.
@@ -665,6 +679,11 @@ impl Monitor {
                         "down"
                     };
                     metrics::counter!("vigil_checks_total", "result" => label).increment(1);
+                    if let Some(a) = &self.alerts
+                        && let Err(e) = a.on_check(&instance, &check).await
+                    {
+                        warn!(%host, error = %e, "alert rules failed");
+                    }
                     if j.void {
                         self.stats.void_checks.fetch_add(1, Ordering::Relaxed);
                     }

@@ -4,6 +4,7 @@
 //! `instances` rows ([`Store::claim`]), so several processes can scan without doing an instance
 //! twice in one interval.
 
+mod alerts;
 mod codec;
 mod error;
 mod instances;
@@ -18,6 +19,10 @@ mod rows;
 mod schema;
 mod types;
 
+pub use alerts::{
+    Alert, AlertState, Channel, DEFAULT_BACKOFF, NewAlert, NewSubscription, PreviousScan,
+    Subscription,
+};
 pub use error::StoreError;
 pub use list::MAX_PAGE;
 pub use observatory::{ScanRef, ScoreChange};

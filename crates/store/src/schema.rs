@@ -5,14 +5,20 @@ use sqlx::Row;
 use crate::{Backend, Store, StoreError};
 
 /// The newest schema this build knows; a database at a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Arbitrary but fixed key for the PostgreSQL advisory lock that serialises migrations when
 /// several processes open one database at once.
 const PG_MIGRATION_LOCK: i64 = 0x7669_6769_6c00_0001;
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_alerts.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_alerts.sql")),
+];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction (DDL is transactional on
 /// both databases, so a failed migration leaves the old schema).

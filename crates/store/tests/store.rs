@@ -170,7 +170,7 @@ async fn newer_schema_is_refused_and_left_alone(db: &TestDb) {
         .fetch_one(&raw)
         .await
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, vigil_store::SCHEMA_VERSION + 1);
     raw.close().await;
 }
 
