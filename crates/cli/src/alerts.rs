@@ -235,8 +235,12 @@ impl Alerting {
         file: &FileConfig,
         store: &Arc<Store>,
         user_agent: &str,
+        allow_private: bool,
     ) -> anyhow::Result<Alerting> {
-        let cfg = Arc::new(config(a, &file.alerts, user_agent)?);
+        let mut cfg = config(a, &file.alerts, user_agent)?;
+        // `--allow-private` (own LAN, tests) also lets public subscriptions reach private targets.
+        cfg.allow_private_targets = allow_private;
+        let cfg = Arc::new(cfg);
         let dispatcher = Arc::new(Dispatcher::new(Arc::clone(store), Arc::clone(&cfg)));
         for s in &file.alerts.subscriptions {
             let host = host_arg(&s.host)?;

@@ -566,8 +566,14 @@ pub fn run_monitor(
                 public_limits.clone(),
             ))
         });
-        let alerting =
-            crate::alerts::Alerting::setup(&a.alerts, &file, &store, &site.user_agent).await?;
+        let alerting = crate::alerts::Alerting::setup(
+            &a.alerts,
+            &file,
+            &store,
+            &site.user_agent,
+            a.allow_private,
+        )
+        .await?;
         let monitor = Arc::new(alerting.attach(Monitor::new(Arc::clone(&store), cfg, profile)?));
         let stats = monitor.stats();
         let stop = tokio_util::sync::CancellationToken::new();
@@ -590,6 +596,8 @@ pub fn run_monitor(
                 site: site.clone(),
                 public: public.clone(),
                 metrics: metrics_handle.clone(),
+                alerts: Some(Arc::clone(&alerting.dispatcher)),
+                subscribe_limit: Arc::default(),
             };
             let stop_api = stop.clone();
             api = Some(tokio::spawn(vigil_web::serve(

@@ -35,14 +35,15 @@ fn serve(scratch: &Scratch, fleet: &Fleet, extra: &[&str]) -> (Running, u16) {
         &db,
         "--listen",
         &format!("127.0.0.1:{port}"),
-        "--check-interval",
-        "1h",
         "--tick",
         "200ms",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if !extra.contains(&"--check-interval") {
+        args.extend(["--check-interval".to_string(), "1h".to_string()]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(fleet.flags());
     let r = Running::spawn(&args, scratch.path("serve.log"));
@@ -289,4 +290,113 @@ fn operations_routes() {
     let json: Value =
         serde_json::from_slice(&vigil(&["export", "--database", &db]).stdout).unwrap();
     assert_eq!(json[0]["host"], "i0071.fleet.test");
+}
+
+/// A webhook receiver on loopback: every POST body, in order.
+fn receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let Ok(n) = conn.read(&mut chunk) else { break };
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        let _ = tx.send(body.to_string());
+                        break;
+                    }
+                }
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+#[ignore = "needs the fleet, knot: scripts/test.sh"]
+fn an_admin_subscribes_confirms_and_gets_the_down_alert() {
+    let scratch = Scratch::new("alerts-e2e");
+    let fleet = Fleet::start(&scratch);
+    let (hook, bodies) = receiver();
+    let (_serve, port) = serve(
+        &scratch,
+        &fleet,
+        &[
+            "--allow-private",
+            "--check-interval",
+            "1s",
+            "--alert-down-after",
+            "1s",
+            "i0091.fleet.test",
+        ],
+    );
+    let target = format!("http://127.0.0.1:{hook}/hook");
+    let (s, sub) = call(
+        port,
+        "POST",
+        &format!(
+            "/api/v1/alerts/subscribe?host=i0091.fleet.test&channel=webhook&target={target}&secret=s3cret"
+        ),
+    );
+    assert_eq!(s, 202, "{sub}");
+    assert_eq!(sub["confirmed"], false);
+    let (s, _) = call(
+        port,
+        "POST",
+        &format!(
+            "/api/v1/alerts/subscribe?host=nowhere.fleet.test&channel=webhook&target={target}"
+        ),
+    );
+    assert_eq!(s, 404);
+    // The confirmation message reaches the receiver, with its link.
+    let first = bodies
+        .recv_timeout(Duration::from_secs(60))
+        .expect("no confirmation message");
+    let token = first
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split(['"', '&', '\\']).next())
+        .unwrap()
+        .to_string();
+    let (status, page) = get(port, &format!("/alerts/confirm?token={token}")).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Confirmed"), "{page}");
+    assert_eq!(
+        get(port, &format!("/alerts/confirm?token={token}"))
+            .unwrap()
+            .0,
+        404,
+        "a token works once"
+    );
+    // The instance goes down for longer than the threshold: one alert.
+    wait_for(Duration::from_secs(60), "checks of the instance", || {
+        let list = get_json(port, "/api/v1/instances");
+        (list["instances"][0]["uptime"]["checks"].as_i64()? >= 2).then_some(())
+    });
+    fleet.down();
+    let alert = bodies
+        .recv_timeout(Duration::from_secs(60))
+        .expect("no down alert");
+    assert!(alert.contains("i0091.fleet.test"), "{alert}");
+    assert!(alert.contains("down"), "{alert}");
 }

@@ -3,6 +3,7 @@
 //! `GET /api/v1/instances/{host}/history` and `GET /healthz`. It only reads the store; grading
 //! happened when the report was made.
 
+pub mod alerts;
 pub mod observatory;
 pub mod pages;
 pub mod svg;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub public: Option<Arc<vigil_monitor::public::PublicScans>>,
     /// The Prometheus recorder the monitor's counters go to; `None` turns `/metrics` off.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Alert subscriptions from the public; `None` turns them off.
+    pub alerts: Option<Arc<vigil_alerts::Dispatcher>>,
+    /// Public subscriptions per client address.
+    pub subscribe_limit: Arc<alerts::SubscribeLimit>,
 }
 
 /// `GET /metrics`: the monitor's counters and histograms, plus gauges read from the store
@@ -100,6 +105,10 @@ pub fn router(state: AppState) -> Router {
             get(observatory::v1_analyze).post(observatory::v1_analyze),
         )
         .route("/api/v1/scan", axum::routing::post(observatory::v1_scan))
+        .route(
+            "/api/v1/alerts/subscribe",
+            axum::routing::post(alerts::subscribe),
+        )
         // Other sites embed badges and call the API from browsers.
         .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .layer(set(
@@ -115,6 +124,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(pages::rescan),
         )
         .route("/static/vigil.css", get(pages::css))
+        .route("/alerts/confirm", get(alerts::confirm))
         .layer(set(
             header::HeaderName::from_static("cross-origin-resource-policy"),
             "same-origin",
@@ -178,6 +188,7 @@ pub const ROUTES: &[&str] = &[
     "/api/v2/version",
     "/api/v1/analyze",
     "/api/v1/scan",
+    "/api/v1/alerts/subscribe",
 ];
 
 #[cfg(test)]
