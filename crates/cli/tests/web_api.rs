@@ -303,8 +303,7 @@ fn receiver() -> (u16, std::sync::mpsc::Receiver<String>) {
             let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
-            loop {
-                let Ok(n) = conn.read(&mut chunk) else { break };
+            while let Ok(n) = conn.read(&mut chunk) {
                 if n == 0 {
                     break;
                 }
