@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::{Backend, Store, StoreError};
 
 /// The newest schema this build knows; a database at a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Arbitrary but fixed key for the PostgreSQL advisory lock that serialises migrations when
 /// several processes open one database at once.
@@ -14,10 +14,18 @@ const PG_MIGRATION_LOCK: i64 = 0x7669_6769_6c00_0001;
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_alerts.sql")),
+    (
+        3,
+        include_str!("../migrations/sqlite/0003_sort_indexes.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_alerts.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_sort_indexes.sql"),
+    ),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction (DDL is transactional on

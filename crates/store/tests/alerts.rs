@@ -37,12 +37,17 @@ on_both!(old_databases_migrate_forward);
 async fn old_databases_migrate_forward(db: &TestDb) {
     let store = db.open().await;
     store.close().await;
-    // Make it a schema-1 database again: no alert tables, version 1 only.
+    // Make it a schema-1 database again: no alert tables, no sort indexes, version 1 only.
     let raw = db.raw().await;
     for sql in [
         "DROP TABLE alerts",
         "DROP TABLE subscriptions",
-        "DELETE FROM schema_version WHERE version = 2",
+        "DROP INDEX instances_observatory_host",
+        "DROP INDEX instances_tls_host",
+        "DROP INDEX instances_uptime30_host",
+        "DROP INDEX instances_uptime90_host",
+        "DROP INDEX instances_last_scan_host",
+        "DELETE FROM schema_version WHERE version >= 2",
     ] {
         sqlx::query(sql).execute(&raw).await.unwrap();
     }
@@ -60,7 +65,7 @@ async fn old_databases_migrate_forward(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(v, vigil_store::SCHEMA_VERSION);
-    assert_eq!(v, 2);
+    assert_eq!(v, 3);
     raw.close().await;
 }
 
