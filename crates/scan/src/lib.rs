@@ -426,3 +426,32 @@ pub(crate) fn split(found: impl Iterator<Item = IpAddr>) -> (Vec<IpAddr>, Vec<Ip
     }
     (v4, v6)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_only_sets_the_guard_of_every_part() {
+        let trust = vigil_probe::TrustStore::system_with(&[]).unwrap();
+        let profile = ScanProfile {
+            probe: ProbeConfig::new(trust.clone()),
+            tls: Some(vigil_tls_probe::TlsProbeConfig::default()),
+            dns: None,
+            fedi: Some(vigil_fedi::FediConfig::new(trust)),
+            legacy: false,
+            concurrency: 1,
+        };
+        // Operators scan their own (often private) instances: off unless asked for.
+        assert_eq!(profile.guard(), AddressPolicy::AllowAll);
+        let public = profile.public_only();
+        assert_eq!(public.guard(), AddressPolicy::PublicOnly);
+        assert_eq!(public.probe.guard, AddressPolicy::PublicOnly);
+        assert_eq!(public.tls.map(|t| t.guard), Some(AddressPolicy::PublicOnly));
+        assert_eq!(
+            public.fedi.map(|f| f.guard),
+            Some(AddressPolicy::PublicOnly)
+        );
+    }
+}
