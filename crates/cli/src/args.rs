@@ -203,6 +203,11 @@ pub struct ScanArgs {
     /// scale (`legacy`: X-XSS-Protection, HPKP, contribute.json, crossdomain.xml; no CORP).
     #[arg(long, value_enum, default_value_t = Scoring::Observatory)]
     pub scoring: Scoring,
+    /// Connect only to public addresses, as a public scanner must: loopback, private,
+    /// link-local (cloud metadata), CGNAT and other special-purpose addresses are refused on
+    /// every connection, redirects included, before anything is sent.
+    #[arg(long)]
+    pub public_only: bool,
     #[command(flatten)]
     pub dns: DnsOptions,
 }
@@ -320,16 +325,20 @@ impl ScanArgs {
             total_timeout: probe.limits.total_timeout,
             ..vigil_tls_probe::TlsProbeConfig::default()
         });
+        let mut profile = vigil_scan::ScanProfile {
+            probe,
+            tls,
+            dns: full.then(|| self.dns.config()),
+            fedi,
+            legacy,
+            concurrency: usize::from(self.concurrency),
+        };
+        if self.public_only {
+            profile = profile.public_only();
+        }
         Ok(ScanPlan {
             hosts,
-            profile: vigil_scan::ScanProfile {
-                probe,
-                tls,
-                dns: full.then(|| self.dns.config()),
-                fedi,
-                legacy,
-                concurrency: usize::from(self.concurrency),
-            },
+            profile,
             output: OutputPlan {
                 format: self.format,
                 min_grade: self.min_grade,

@@ -50,6 +50,7 @@ impl Client {
             url,
             accept,
             user_agent: &self.config.user_agent,
+            guard: self.config.guard,
         };
         fetch::get(&req, &self.tls, &self.config.limits, deadline).await
     }

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
+use vigil_guard::AddressPolicy;
 use vigil_probe::{TrustError, TrustStore};
 
 /// Every bound the retrieval applies to remote input.
@@ -61,6 +62,9 @@ pub struct FediConfig {
     /// Port for https:// (443 unless testing). Links and redirects to any other port are
     /// refused, so a server cannot point the scanner at other services.
     pub https_port: u16,
+    /// Which addresses the fetches may connect to (checked on every connection, redirects
+    /// included); [`AddressPolicy::AllowAll`] unless the scan is a public one.
+    pub guard: AddressPolicy,
 }
 
 impl FediConfig {
@@ -71,6 +75,7 @@ impl FediConfig {
             trust,
             user_agent: FEDI_USER_AGENT.to_string(),
             https_port: 443,
+            guard: AddressPolicy::AllowAll,
         }
     }
 

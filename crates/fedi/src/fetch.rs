@@ -55,6 +55,8 @@ pub struct Get<'a> {
     pub accept: &'a str,
     /// `User-Agent` header.
     pub user_agent: &'a str,
+    /// Which addresses the connection may go to.
+    pub guard: vigil_guard::AddressPolicy,
 }
 
 /// Makes the request; `deadline` bounds everything, including the body.
@@ -86,13 +88,15 @@ fn from_probe(e: vigil_probe::FetchError) -> Failure {
         S::TlsError => FediErrorKind::TlsError,
         S::CertificateError => FediErrorKind::CertificateError,
         S::ProtocolError => FediErrorKind::ProtocolError,
+        // The guard refused the address: somewhere the retrieval refuses to go.
+        S::Forbidden => FediErrorKind::RejectedUrl,
         _ => FediErrorKind::Closed,
     };
     fail(kind, e.detail)
 }
 
-async fn connect(url: &Url) -> Result<TcpStream, Failure> {
-    vigil_probe::connect(url).await.map_err(from_probe)
+async fn connect(url: &Url, guard: vigil_guard::AddressPolicy) -> Result<TcpStream, Failure> {
+    vigil_probe::connect(url, guard).await.map_err(from_probe)
 }
 
 fn classify_tls(e: std::io::Error) -> Failure {
@@ -113,7 +117,7 @@ async fn get_inner(
     if url.scheme() != "https" {
         return Err(fail(FediErrorKind::RejectedUrl, "only https is fetched"));
     }
-    let tcp = connect(url).await?;
+    let tcp = connect(url, req.guard).await?;
     let name = ServerName::try_from(bare_host(url)?)
         .map_err(|e| fail(FediErrorKind::RejectedUrl, format!("bad server name: {e}")))?;
     let stream = tokio_rustls::TlsConnector::from(Arc::clone(tls))

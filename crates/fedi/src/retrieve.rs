@@ -181,6 +181,7 @@ impl<'a> Ctx<'a> {
                 url: &url,
                 accept,
                 user_agent: &self.config.user_agent,
+                guard: self.config.guard,
             };
             let answer = fetch::get(&req, &self.tls, limits, deadline)
                 .await

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
+use vigil_guard::AddressPolicy;
 use vigil_model::ipv6::{Ipv6Evidence, PortAnswer};
 use vigil_tls_probe::head::get_head;
 
@@ -25,7 +26,9 @@ pub fn is_v4_mapped(a: &Ipv6Addr) -> bool {
 }
 
 /// Probes `host` on `http_port` (plain) and `https_port` (TLS) at the first usable IPv6 and
-/// IPv4 addresses given, all four requests at once, each bounded by `timeout`.
+/// IPv4 addresses given, all four requests at once, each bounded by `timeout`. An address
+/// `guard` refuses is still the one probed, and its answers are the guard's refusal, so the
+/// verdict says why instead of silently judging another address.
 pub async fn check(
     host: &str,
     v4: &[IpAddr],
@@ -33,6 +36,7 @@ pub async fn check(
     http_port: u16,
     https_port: u16,
     timeout: Duration,
+    guard: AddressPolicy,
 ) -> Ipv6Evidence {
     let v6 = aaaa.iter().find(|a| !is_v4_mapped(a)).copied();
     let v4 = v4.iter().find(|a| a.is_ipv4()).copied();
@@ -43,7 +47,7 @@ pub async fn check(
             4
         };
         let ip = ip?;
-        let answer = get_head(SocketAddr::new(ip, port), host, tls, timeout).await;
+        let answer = get_head(SocketAddr::new(ip, port), host, tls, timeout, guard).await;
         Some(match answer {
             Ok(head) => PortAnswer {
                 port,

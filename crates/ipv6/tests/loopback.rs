@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use vigil_guard::AddressPolicy;
 use vigil_ipv6::{check, verdict};
 
 const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -126,6 +127,7 @@ async fn the_same_site_over_both_families() {
         http,
         https,
         Duration::from_secs(3),
+        AddressPolicy::AllowAll,
     )
     .await;
     let v = verdict(&ev);
@@ -147,6 +149,7 @@ async fn a_different_answer_over_ipv6_is_flagged() {
             http,
             https,
             Duration::from_secs(3),
+            AddressPolicy::AllowAll,
         )
         .await,
     );
@@ -168,9 +171,45 @@ async fn nothing_on_ipv6_is_unreachable_quickly() {
             http,
             https,
             Duration::from_secs(3),
+            AddressPolicy::AllowAll,
         )
         .await,
     );
     assert!(v.aaaa && !v.reachable && !v.same_site, "{v:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn the_public_only_guard_refuses_loopback_before_connecting() {
+    // A listener that counts connections: the guard must refuse before any is made.
+    let listener = TcpListener::bind((V4, 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((_sock, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let ev = check(
+        "site.test",
+        &[V4],
+        &[V6],
+        port,
+        port,
+        Duration::from_secs(3),
+        AddressPolicy::PublicOnly,
+    )
+    .await;
+    assert_eq!(ev.answers.len(), 4, "{ev:?}");
+    for a in &ev.answers {
+        let error = a.error.as_deref().unwrap_or_default();
+        assert!(
+            error.starts_with("refused by the address guard: ")
+                && error.contains("is a loopback address"),
+            "{a:?}"
+        );
+    }
+    assert!(!verdict(&ev).reachable);
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

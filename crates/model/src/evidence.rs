@@ -28,6 +28,9 @@ pub enum ProbeStatus {
     CertificateError,
     /// The peer answered with something that is not HTTP, or broke a limit.
     ProtocolError,
+    /// The address guard refused the address before connecting (a public scan reaching for
+    /// loopback, a private network, cloud metadata…); nothing was sent.
+    Forbidden,
 }
 
 /// One response as the checks see it.

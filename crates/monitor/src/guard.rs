@@ -1,11 +1,11 @@
 //! Names that arrive from outside (peer lists today, the public scan later) must not turn the
 //! monitor against its operator's network: they must look like public DNS names, and every
 //! address they lead to must be a public unicast address. Operator-added instances skip this:
-//! the operator owns them, and the tests scan loopback.
+//! the operator owns them, and the tests scan loopback. This is the pre-check before a name is
+//! scanned at all; the scan of such a name then runs with the public-only profile, whose guard
+//! checks every connection's address again (a name may answer differently the next time).
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::IpAddr;
-use std::str::FromStr;
 
 /// Top-level names that never lead to the public Internet (RFC 2606, 6761, 6762, 7686, 8375,
 /// ICANN's `.internal`).
@@ -49,52 +49,10 @@ pub fn public_name(name: &str) -> bool {
         && !RESERVED_TLDS.contains(tld)
 }
 
-/// Ranges no outside name may lead to: this host, private networks, link-local, CGNAT,
-/// multicast, documentation, benchmarking and other special-purpose blocks (RFC 6890).
-fn blocked() -> Vec<IpNet> {
-    [
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/3",
-        "::/127",
-        "::ffff:0:0/96",
-        "64:ff9b::/96",
-        "64:ff9b:1::/48",
-        "100::/64",
-        "2001::/23",
-        "2001:db8::/32",
-        "2002::/16",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
-    ]
-    .iter()
-    .filter_map(|n| IpNet::from_str(n).ok())
-    .collect()
-}
-
-/// True when `ip` is a public unicast address (pure).
+/// True when `ip` is a public unicast address (pure): the same list of ranges the scan's
+/// address guard enforces on every connection ([`vigil_guard::blocked`]).
 pub fn public_address(ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    };
-    !blocked().iter().any(|net| match (net, ip) {
-        (IpNet::V4(n), IpAddr::V4(a)) => Ipv4Net::contains(n, &a),
-        (IpNet::V6(n), IpAddr::V6(a)) => Ipv6Net::contains(n, &a),
-        _ => false,
-    })
+    vigil_guard::is_public(ip)
 }
 
 #[cfg(test)]

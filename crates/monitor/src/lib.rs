@@ -127,6 +127,19 @@ pub struct Stats {
     pub errors: AtomicU64,
 }
 
+/// How the monitor reaches one kind of instance: the scan profile and the two clients.
+struct Reach {
+    profile: Arc<ScanProfile>,
+    client: Client,
+    peers_client: Client,
+}
+
+/// True for instances the operator added (by hand or from a file): scanned with the
+/// operator's profile, whatever their addresses. Anything else (peers) came from outside.
+fn trusted(source: &str) -> bool {
+    source == "operator" || source == "import"
+}
+
 /// The scanner and checker over one store.
 pub struct Monitor {
     store: Arc<Store>,
@@ -134,6 +147,10 @@ pub struct Monitor {
     profile: Arc<ScanProfile>,
     client: Client,
     peers_client: Client,
+    /// For instances that came from outside: the same profile and clients with the address
+    /// guard on, so every connection to them is refused unless it goes to a public address
+    /// (the pre-check in `allowed` saw one lookup; a later one may answer otherwise).
+    public: Reach,
     stats: Arc<Stats>,
     /// Hosts this process is scanning now: their uptime check waits, so a host never sees two
     /// bursts from this monitor at once.
@@ -160,15 +177,25 @@ impl Monitor {
         };
         fedi.limits.request_timeout = cfg.check_timeout;
         let client = Client::new(fedi.clone()).ok_or(MonitorError::Client)?;
+        let mut public_fedi = fedi.clone();
+        public_fedi.guard = vigil_guard::AddressPolicy::PublicOnly;
+        let public_client = Client::new(public_fedi.clone()).ok_or(MonitorError::Client)?;
         // Peer lists of big instances run to megabytes.
         fedi.limits.max_body_bytes = 16 * 1024 * 1024;
+        public_fedi.limits.max_body_bytes = fedi.limits.max_body_bytes;
         let peers_client = Client::new(fedi).ok_or(MonitorError::Client)?;
+        let public = Reach {
+            profile: Arc::new(profile.clone().public_only()),
+            client: public_client,
+            peers_client: Client::new(public_fedi).ok_or(MonitorError::Client)?,
+        };
         Ok(Monitor {
             store,
             cfg,
             profile: Arc::new(profile),
             client,
             peers_client,
+            public,
             stats: Arc::new(Stats::default()),
             scanning: std::sync::Mutex::new(std::collections::HashSet::new()),
             alerts: None,
@@ -291,9 +318,22 @@ impl Monitor {
         }
     }
 
+    /// The profile and clients for an instance from `source`.
+    fn reach_for(&self, source: &str) -> (&ScanProfile, &Client, &Client) {
+        if trusted(source) {
+            (&self.profile, &self.client, &self.peers_client)
+        } else {
+            (
+                &self.public.profile,
+                &self.public.client,
+                &self.public.peers_client,
+            )
+        }
+    }
+
     /// Outside names (peers) may only lead to public addresses.
     async fn allowed(&self, host: &Hostname, source: &str) -> Result<(), String> {
-        if source == "operator" || source == "import" {
+        if trusted(source) {
             return Ok(());
         }
         if !guard::public_name(host.as_str()) {
@@ -317,11 +357,11 @@ impl Monitor {
     }
 
     /// robots.txt says no to Vigil (or to everyone).
-    async fn robots_forbid(&self, host: &Hostname) -> bool {
-        let Some(url) = self.client.url(host, "/robots.txt") else {
+    async fn robots_forbid(&self, client: &Client, host: &Hostname) -> bool {
+        let Some(url) = client.url(host, "/robots.txt") else {
             return false;
         };
-        match self.client.get(&url, "text/plain").await {
+        match client.get(&url, "text/plain").await {
             Ok(a) if a.status == 200 => {
                 robots::disallows_all(&String::from_utf8_lossy(&a.body), robots::AGENT)
             }
@@ -352,7 +392,8 @@ impl Monitor {
                 .await;
             return;
         }
-        if self.robots_forbid(&name).await {
+        let (profile, client, peers_client) = self.reach_for(&instance.source);
+        if self.robots_forbid(client, &name).await {
             info!(%host, "robots.txt forbids Vigil: opted out");
             let _ = self.store.set_opted_out(host, Some("robots"), now).await;
             self.postpone(host, JobKind::Scan, now + scan_interval)
@@ -360,7 +401,7 @@ impl Monitor {
             return;
         }
         let clock = std::time::Instant::now();
-        let mut evidence = vigil_scan::retrieve(&name, &self.profile).await;
+        let mut evidence = vigil_scan::retrieve(&name, profile).await;
         metrics::histogram!("vigil_scan_duration_seconds").record(clock.elapsed().as_secs_f64());
         // The uptime the monitor measured is part of what this scan rests on.
         if let Ok(u) = self.store.uptime(host, now, 30).await {
@@ -370,11 +411,7 @@ impl Monitor {
                 days: 30,
             });
         }
-        let result = vigil_scan::assess(
-            &evidence,
-            &Assessor::new(&self.profile),
-            evidence.started_at,
-        );
+        let result = vigil_scan::assess(&evidence, &Assessor::new(profile), evidence.started_at);
         if result
             .evidence
             .final_response()
@@ -454,15 +491,15 @@ impl Monitor {
             }
         }
         if self.cfg.discover && mastodon_like {
-            self.discover(&name).await;
+            self.discover(peers_client, &name).await;
         }
     }
 
-    async fn discover(&self, host: &Hostname) {
-        let Some(url) = self.peers_client.url(host, "/api/v1/instance/peers") else {
+    async fn discover(&self, peers_client: &Client, host: &Hostname) {
+        let Some(url) = peers_client.url(host, "/api/v1/instance/peers") else {
             return;
         };
-        let answer = match self.peers_client.get(&url, "application/json").await {
+        let answer = match peers_client.get(&url, "application/json").await {
             Ok(a) if a.status == 200 => a,
             Ok(a) => {
                 debug!(%host, status = a.status, "no peers shared");
@@ -574,7 +611,7 @@ impl Monitor {
         let result = match (&instance, Hostname::parse(&host)) {
             (Some(i), Ok(name)) if i.opted_out.is_none() => {
                 match self.allowed(&name, &i.source).await {
-                    Ok(()) => Some(check::check(&self.client, &name).await),
+                    Ok(()) => Some(check::check(self.reach_for(&i.source).1, &name).await),
                     Err(_) => None,
                 }
             }
@@ -624,7 +661,9 @@ impl Monitor {
                     && instance
                         .opted_out_at
                         .is_some_and(|at| now - at >= schedule::DAILY_SECS)
-                    && !self.robots_forbid(&name).await
+                    && !self
+                        .robots_forbid(self.reach_for(&instance.source).1, &name)
+                        .await
                 {
                     let _ = self.store.set_opted_out(&host, None, now).await;
                 }

@@ -87,6 +87,8 @@ impl Default for PublicLimits {
 pub struct PublicScans {
     store: Arc<Store>,
     profile: Arc<ScanProfile>,
+    /// For instances the operator listed: scanned as given.
+    trusted: Arc<ScanProfile>,
     limits: PublicLimits,
     running: Semaphore,
     waiting: Semaphore,
@@ -102,7 +104,16 @@ pub fn known_tld(name: &str) -> bool {
 impl PublicScans {
     /// A service scanning with `profile` into `store`.
     pub fn new(store: Arc<Store>, profile: ScanProfile, limits: PublicLimits) -> PublicScans {
+        // Checked at the lookup and again on every connection the scan makes (redirects,
+        // rebinding), unless the operator lifted the guard.
+        let trusted = Arc::new(profile.clone());
+        let profile = if limits.allow_private {
+            profile
+        } else {
+            profile.public_only()
+        };
         PublicScans {
+            trusted,
             store,
             profile: Arc::new(profile),
             running: Semaphore::new(limits.running.max(1)),
@@ -218,7 +229,8 @@ impl PublicScans {
         max_age: Duration,
     ) -> Result<(ScanRef, bool), Refusal> {
         let host = self.check_host(raw).await?;
-        self.scan_checked(host, client, max_age).await
+        let profile = Arc::clone(&self.profile);
+        self.scan_checked(host, client, max_age, &profile).await
     }
 
     /// "Rescan now" of an instance the operator listed: scanned as given (the operator owns
@@ -233,7 +245,9 @@ impl PublicScans {
             Some(i)
                 if i.opted_out.is_none() && (i.source == "operator" || i.source == "import") =>
             {
-                self.scan_checked(host.clone(), client, cooldown).await
+                let trusted = Arc::clone(&self.trusted);
+                self.scan_checked(host.clone(), client, cooldown, &trusted)
+                    .await
             }
             Some(i) if i.opted_out.is_some() => {
                 Err(Refusal::Forbidden(format!("{host} opted out")))
@@ -247,6 +261,7 @@ impl PublicScans {
         host: Hostname,
         client: IpAddr,
         max_age: Duration,
+        profile: &ScanProfile,
     ) -> Result<(ScanRef, bool), Refusal> {
         let now = vigil_scan::now();
         let age = i64::try_from(max_age.as_secs()).unwrap_or(0);
@@ -272,12 +287,8 @@ impl PublicScans {
         {
             return Ok((recent, false));
         }
-        let evidence = vigil_scan::retrieve(&host, &self.profile).await;
-        let result = vigil_scan::assess(
-            &evidence,
-            &Assessor::new(&self.profile),
-            evidence.started_at,
-        );
+        let evidence = vigil_scan::retrieve(&host, profile).await;
+        let result = vigil_scan::assess(&evidence, &Assessor::new(profile), evidence.started_at);
         let report_json = serde_json::to_string(&InstanceReport::new(&result))
             .map_err(|e| Refusal::Failed(e.to_string()))?;
         let evidence_json =

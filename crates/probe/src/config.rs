@@ -12,6 +12,7 @@ use rustls_pki_types::pem::PemObject;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use vigil_guard::AddressPolicy;
 
 /// Every bound the probe applies to remote input.
 #[derive(Debug, Clone)]
@@ -138,6 +139,9 @@ pub struct ProbeConfig {
     /// `HttpEvidence::legacy`. Off by default: it costs two more sessions and five more
     /// requests, which the current Observatory scoring never reads.
     pub legacy: bool,
+    /// Which addresses the sessions may connect to (every hop of every redirect chain is
+    /// checked); [`AddressPolicy::AllowAll`] unless the scan is a public one.
+    pub guard: AddressPolicy,
 }
 
 /// The reference's User-Agent, so servers answer Vigil as they answer the Observatory.
@@ -157,6 +161,7 @@ impl ProbeConfig {
             http_port: 80,
             https_port: 443,
             legacy: false,
+            guard: AddressPolicy::AllowAll,
         }
     }
 }

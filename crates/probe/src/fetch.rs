@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use url::Url;
+use vigil_guard::AddressPolicy;
 use vigil_model::evidence::ProbeStatus;
 
 /// The request method (the probe only ever needs these two).
@@ -46,6 +47,8 @@ pub struct Request<'a> {
     pub headers: Vec<(&'static str, String)>,
     /// Whether to read the body.
     pub body: BodyWanted,
+    /// Which addresses the connection may go to.
+    pub guard: AddressPolicy,
 }
 
 /// A received answer.
@@ -115,7 +118,12 @@ pub async fn fetch(
 
 /// Resolves the URL's host and connects to the first address that answers, mapping every
 /// failure to a fixed [`ProbeStatus`]. Shared with the fediverse client.
-pub async fn connect(url: &Url) -> Result<TcpStream, FetchError> {
+///
+/// `guard` is checked on each resolved address just before connecting to it, so a name whose
+/// answer changes between lookups (DNS rebinding) or a redirect to a blocked address is
+/// refused at the connection itself; blocked addresses are skipped, and when every address
+/// is blocked the error is [`ProbeStatus::Forbidden`] naming the address and the reason.
+pub async fn connect(url: &Url, guard: AddressPolicy) -> Result<TcpStream, FetchError> {
     let host = url
         .host_str()
         .ok_or_else(|| fail(ProbeStatus::ProtocolError, "URL without host"))?;
@@ -131,20 +139,31 @@ pub async fn connect(url: &Url) -> Result<TcpStream, FetchError> {
             format!("{host} has no address"),
         ));
     }
-    let mut last = fail(ProbeStatus::Refused, "no address answered");
+    let mut refused = None;
+    let mut last = None;
     for addr in addrs {
+        if let Err(r) = guard.check(addr.ip()) {
+            refused.get_or_insert(fail(ProbeStatus::Forbidden, r.to_string()));
+            continue;
+        }
         match TcpStream::connect(addr).await {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
                 return Ok(s);
             }
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last = fail(ProbeStatus::Refused, format!("{addr}: connection refused"));
+                last = Some(fail(
+                    ProbeStatus::Refused,
+                    format!("{addr}: connection refused"),
+                ));
             }
-            Err(e) => last = fail(ProbeStatus::Closed, format!("{addr}: {e}")),
+            Err(e) => last = Some(fail(ProbeStatus::Closed, format!("{addr}: {e}"))),
         }
     }
-    Err(last)
+    // An address that was tried says more about the host than one the guard skipped.
+    Err(last
+        .or(refused)
+        .unwrap_or_else(|| fail(ProbeStatus::Refused, "no address answered")))
 }
 
 /// Maps a TLS handshake error to a fixed status (certificate errors apart).
@@ -187,7 +206,7 @@ async fn fetch_inner(
     deadline: Instant,
 ) -> Result<Answer, FetchError> {
     let url = req.url;
-    let tcp = connect(url).await?;
+    let tcp = connect(url, req.guard).await?;
     let io: Box<dyn Io> = if url.scheme() == "https" {
         let host = url
             .host_str()

@@ -146,6 +146,7 @@ impl Pass<'_> {
                 method: Method::Get,
                 headers,
                 body: BodyWanted::Yes,
+                guard: self.cfg.guard,
             };
             let tls = if verify_for(&url) {
                 &self.tls.verifying

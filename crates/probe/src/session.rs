@@ -254,6 +254,7 @@ async fn chain(
             method: Method::Get,
             headers,
             body: BodyWanted::Yes,
+            guard: ctx.cfg.guard,
         };
         let answer = fetch(
             &req,
@@ -318,6 +319,7 @@ async fn side_request(
             method,
             headers: h,
             body: BodyWanted::Yes,
+            guard: ctx.cfg.guard,
         };
         let answer = fetch(
             &req,

@@ -145,9 +145,15 @@ pub enum EvidenceError {
 pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidence {
     let started_at = crate::now();
     let clock = Instant::now();
+    let guard = profile.guard();
     let lookup = if profile.full() {
         match reach::resolve(host.as_str(), profile.probe.https_port).await {
-            Resolution::Addresses { v4, v6 } => Lookup::Found { v4, v6 },
+            Resolution::Addresses { v4, v6 } => match reach::all_forbidden(&v4, &v6, guard) {
+                // Every address is refused: nothing is sent anywhere. (Each connection still
+                // checks its own address: the next lookup may answer differently.)
+                Some(why) => Lookup::Failed(why),
+                None => Lookup::Found { v4, v6 },
+            },
             Resolution::Failed(why) => Lookup::Failed(why),
         }
     } else {
@@ -164,9 +170,10 @@ pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidenc
         _ => (Vec::new(), Vec::new()),
     };
     let first = v4
-        .first()
+        .iter()
         .copied()
-        .or_else(|| v6.first().copied().map(IpAddr::V6));
+        .chain(v6.iter().copied().map(IpAddr::V6))
+        .find(|ip| guard.allows(*ip));
     let deadline = profile.probe.limits.total_timeout + Duration::from_secs(2);
     let parts = async {
         let http = vigil_probe::retrieve_http(host, &profile.probe);
@@ -187,6 +194,7 @@ pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidenc
                     profile.probe.http_port,
                     profile.probe.https_port,
                     Duration::from_secs(8),
+                    guard,
                 )
                 .await,
             )
@@ -198,7 +206,8 @@ pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidenc
                 vigil_tls_probe::served_chain(
                     host.as_str(),
                     profile.probe.https_port,
-                    Duration::from_secs(8)
+                    Duration::from_secs(8),
+                    guard,
                 ),
             );
             Some(DnsPart {
@@ -212,7 +221,7 @@ pub async fn retrieve(host: &Hostname, profile: &ScanProfile) -> InstanceEvidenc
         };
         let txt = async {
             profile.tls.as_ref()?;
-            Some(security_txt(first, host.as_str(), profile.probe.https_port).await)
+            Some(security_txt(first, host.as_str(), profile.probe.https_port, guard).await)
         };
         tokio::join!(http, tls, ipv6, dns, fedi, txt)
     };

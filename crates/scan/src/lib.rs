@@ -20,6 +20,7 @@ pub use report::{INSTANCE_REPORT_SCHEMA_VERSION, InstanceReport, Summary};
 use futures_util::stream::{self, StreamExt};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vigil_guard::AddressPolicy;
 use vigil_ipv6::Ipv6Verdict;
 use vigil_model::fedi::{BranchStatus, FediFacts, VersionVerdict};
 use vigil_model::ipv6::Ipv6Evidence;
@@ -50,6 +51,33 @@ impl ScanProfile {
     /// True when the full instance report (TLS, IPv6, DNS, software, rating) runs.
     pub fn full(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// The same profile for a public scan: every part that connects (HTTP sessions and their
+    /// redirects, TLS probes, the IPv6 check, security.txt, the fediverse fetches) refuses
+    /// addresses that are not public, on each connection. DNS questions go to the configured
+    /// or system resolver, never one the target chooses, so DNS is unchanged.
+    pub fn public_only(mut self) -> Self {
+        self.set_guard(AddressPolicy::PublicOnly);
+        self
+    }
+
+    /// Sets the address policy of every part at once, so no part can be left behind.
+    pub fn set_guard(&mut self, guard: AddressPolicy) {
+        self.probe.guard = guard;
+        if let Some(tls) = &mut self.tls {
+            tls.guard = guard;
+        }
+        if let Some(fedi) = &mut self.fedi {
+            fedi.guard = guard;
+        }
+    }
+
+    /// The profile's address policy (the HTTP part's, which [`ScanProfile::set_guard`] keeps
+    /// equal to every other part's); the parts without a configuration of their own (IPv6,
+    /// security.txt, the served chain) use it.
+    pub fn guard(&self) -> AddressPolicy {
+        self.probe.guard
     }
 }
 
@@ -117,11 +145,13 @@ pub fn analyse(evidence: HttpEvidence) -> HostResult {
     }
 }
 
-/// What `/.well-known/security.txt` answers over https (first address of the host).
+/// What `/.well-known/security.txt` answers over https (first address of the host the guard
+/// allows; the fetch checks it again).
 pub(crate) async fn security_txt(
     addr: Option<IpAddr>,
     host: &str,
     port: u16,
+    guard: AddressPolicy,
 ) -> vigil_checks::guidance::SecurityTxt {
     let none = vigil_checks::guidance::SecurityTxt {
         status: None,
@@ -136,6 +166,7 @@ pub(crate) async fn security_txt(
         "/.well-known/security.txt",
         true,
         Duration::from_secs(8),
+        guard,
     )
     .await
     {
@@ -221,7 +252,8 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Looks up the DNS facts and the served chain (for TLSA) at once.
+/// Looks up the DNS facts and the served chain (for TLSA) at once. For `vigil dns`, the
+/// operator's own tool: the chain is read from any address.
 pub async fn dns_lookup(
     host: &str,
     port: u16,
@@ -229,17 +261,21 @@ pub async fn dns_lookup(
 ) -> (vigil_dns::DnsEvidence, vigil_dns::DnsReport) {
     let (ev, chain) = tokio::join!(
         vigil_dns::retrieve_dns(host, port, config),
-        vigil_tls_probe::served_chain(host, port, Duration::from_secs(8)),
+        vigil_tls_probe::served_chain(host, port, Duration::from_secs(8), AddressPolicy::AllowAll),
     );
     let report = vigil_dns::json_view(&ev, chain.as_deref().unwrap_or_default());
     (ev, report)
 }
 
-/// The HTTP evidence of a host whose name did not lead to an address: both sessions failed
-/// with the lookup's cause, nothing else retrieved.
+/// The HTTP evidence of a host whose name did not lead to an address it may connect to: both
+/// sessions failed with the lookup's cause (or the guard's refusal), nothing else retrieved.
 pub(crate) fn unreachable_http(host: &Hostname, why: &Unreachable) -> HttpEvidence {
+    let status = match why.cause {
+        Cause::Forbidden => vigil_model::evidence::ProbeStatus::Forbidden,
+        _ => vigil_model::evidence::ProbeStatus::DnsError,
+    };
     let failure = vigil_model::evidence::SessionFailure {
-        status: vigil_model::evidence::ProbeStatus::DnsError,
+        status,
         detail: why.detail.clone(),
     };
     HttpEvidence {
@@ -389,4 +425,33 @@ pub(crate) fn split(found: impl Iterator<Item = IpAddr>) -> (Vec<IpAddr>, Vec<Ip
         }
     }
     (v4, v6)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_only_sets_the_guard_of_every_part() {
+        let trust = vigil_probe::TrustStore::system_with(&[]).unwrap();
+        let profile = ScanProfile {
+            probe: ProbeConfig::new(trust.clone()),
+            tls: Some(vigil_tls_probe::TlsProbeConfig::default()),
+            dns: None,
+            fedi: Some(vigil_fedi::FediConfig::new(trust)),
+            legacy: false,
+            concurrency: 1,
+        };
+        // Operators scan their own (often private) instances: off unless asked for.
+        assert_eq!(profile.guard(), AddressPolicy::AllowAll);
+        let public = profile.public_only();
+        assert_eq!(public.guard(), AddressPolicy::PublicOnly);
+        assert_eq!(public.probe.guard, AddressPolicy::PublicOnly);
+        assert_eq!(public.tls.map(|t| t.guard), Some(AddressPolicy::PublicOnly));
+        assert_eq!(
+            public.fedi.map(|f| f.guard),
+            Some(AddressPolicy::PublicOnly)
+        );
+    }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
+use vigil_guard::AddressPolicy;
 use vigil_model::evidence::ProbeStatus;
 use vigil_model::{HttpEvidence, SiteError};
 
@@ -24,6 +25,10 @@ pub enum Cause {
     TimedOut,
     /// Connections opened but were closed or broken before any answer.
     NoAnswer,
+    /// The address guard of a public scan refused the host's addresses (or a redirect's):
+    /// loopback, private, link-local, cloud metadata and the like. Nothing was sent to them.
+    #[serde(rename = "forbidden-address")]
+    Forbidden,
 }
 
 impl Cause {
@@ -36,6 +41,7 @@ impl Cause {
             Cause::ConnectionRefused => "connection refused on ports 80 and 443",
             Cause::TimedOut => "timed out: nothing answered on ports 80 and 443",
             Cause::NoAnswer => "connections closed before any answer",
+            Cause::Forbidden => "refused by the address guard (not a public address)",
         }
     }
 }
@@ -109,6 +115,24 @@ pub fn classify_lookup_error(message: &str) -> Unreachable {
     }
 }
 
+/// [`Cause::Forbidden`] when `guard` refuses every address found, naming the first (pure).
+pub fn all_forbidden(v4: &[IpAddr], v6: &[Ipv6Addr], guard: AddressPolicy) -> Option<Unreachable> {
+    let all = v4.iter().copied().chain(v6.iter().copied().map(IpAddr::V6));
+    let mut first = None;
+    for ip in all {
+        match guard.check(ip) {
+            Ok(()) => return None,
+            Err(r) => {
+                first.get_or_insert(r);
+            }
+        }
+    }
+    first.map(|r| Unreachable {
+        cause: Cause::Forbidden,
+        detail: r.to_string(),
+    })
+}
+
 /// Unreachable when neither HTTP session got any answer (pure). `None` when a session got a
 /// response, even an error status: that host is up.
 pub fn from_http(ev: &HttpEvidence, error: Option<&SiteError>) -> Option<Unreachable> {
@@ -121,6 +145,25 @@ pub fn from_http(ev: &HttpEvidence, error: Option<&SiteError>) -> Option<Unreach
             .flatten()
             .collect();
     let all = |s: ProbeStatus| !statuses.is_empty() && statuses.iter().all(|f| f.status == s);
+    // A session the guard stopped (at the first address or at a redirect) is the reason
+    // nothing was read, whatever the other session met.
+    let forbidden: Vec<&str> = statuses
+        .iter()
+        .filter(|f| f.status == ProbeStatus::Forbidden)
+        .map(|f| f.detail.as_str())
+        .collect();
+    if !forbidden.is_empty() {
+        let mut detail: Vec<&str> = Vec::new();
+        for d in forbidden {
+            if !detail.contains(&d) {
+                detail.push(d);
+            }
+        }
+        return Some(Unreachable {
+            cause: Cause::Forbidden,
+            detail: detail.join("; "),
+        });
+    }
     let cause = if all(ProbeStatus::DnsError) {
         let detail = statuses
             .first()
@@ -154,6 +197,7 @@ pub fn from_http(ev: &HttpEvidence, error: Option<&SiteError>) -> Option<Unreach
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use vigil_model::evidence::SessionFailure;
@@ -204,6 +248,49 @@ mod tests {
         assert_eq!(r.map(|u| u.cause), Some(Cause::TimedOut));
         let r = from_http(&down(ProbeStatus::Closed, ProbeStatus::Closed), down_err);
         assert_eq!(r.map(|u| u.cause), Some(Cause::NoAnswer));
+    }
+
+    #[test]
+    fn a_session_the_guard_stopped_names_the_guard() {
+        let down_err = Some(&SiteError::SiteDown);
+        let mut ev = down(ProbeStatus::Forbidden, ProbeStatus::Refused);
+        if let Some(f) = ev.http_failure.as_mut() {
+            f.detail = "refused by the address guard: 127.0.0.1 is a loopback address".into();
+        }
+        let r = from_http(&ev, down_err).unwrap();
+        assert_eq!(r.cause, Cause::Forbidden);
+        assert_eq!(
+            r.detail,
+            "refused by the address guard: 127.0.0.1 is a loopback address"
+        );
+        // Forbidden even beside a session that met a TLS error.
+        let r = from_http(
+            &down(ProbeStatus::TlsError, ProbeStatus::Forbidden),
+            down_err,
+        );
+        assert_eq!(r.map(|u| u.cause), Some(Cause::Forbidden));
+        assert_eq!(
+            serde_json::to_value(Cause::Forbidden).unwrap(),
+            "forbidden-address"
+        );
+    }
+
+    #[test]
+    fn every_address_blocked_is_forbidden_one_public_is_not() {
+        let lo: IpAddr = "127.0.0.1".parse().unwrap();
+        let public: IpAddr = "1.1.1.1".parse().unwrap();
+        let ula: Ipv6Addr = "fd00::1".parse().unwrap();
+        let r = all_forbidden(&[lo], &[ula], AddressPolicy::PublicOnly).unwrap();
+        assert_eq!(r.cause, Cause::Forbidden);
+        assert_eq!(
+            r.detail,
+            "refused by the address guard: 127.0.0.1 is a loopback address"
+        );
+        assert_eq!(
+            all_forbidden(&[lo, public], &[ula], AddressPolicy::PublicOnly),
+            None
+        );
+        assert_eq!(all_forbidden(&[lo], &[], AddressPolicy::AllowAll), None);
     }
 
     #[test]

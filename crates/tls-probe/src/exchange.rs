@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use vigil_guard::AddressPolicy;
 use vigil_tls_wire::record::{HandshakeJoiner, RecordReader, content};
 use vigil_tls_wire::server::{self, ServerHello, handshake};
 use vigil_tls_wire::{AlertDescription, ProtocolVersion, WireError};
@@ -61,6 +62,8 @@ pub struct ExchangeLimits {
     pub timeout: Duration,
     /// Bytes read before giving up on a flight (a chain plus staple fits easily).
     pub max_bytes: usize,
+    /// Which addresses a probe may connect to.
+    pub guard: AddressPolicy,
 }
 
 /// Runs one probe; never panics and never waits longer than `limits.timeout`.
@@ -70,19 +73,14 @@ pub async fn exchange(
     want_flight: bool,
     limits: ExchangeLimits,
 ) -> Answer {
-    match tokio::time::timeout(
-        limits.timeout,
-        run(addr, hello, want_flight, limits.max_bytes),
-    )
-    .await
-    {
+    match tokio::time::timeout(limits.timeout, run(addr, hello, want_flight, limits)).await {
         Ok(answer) => answer,
         Err(_) => Answer::Timeout,
     }
 }
 
-async fn run(addr: SocketAddr, hello: &[u8], want_flight: bool, max_bytes: usize) -> Answer {
-    let mut stream = match TcpStream::connect(addr).await {
+async fn run(addr: SocketAddr, hello: &[u8], want_flight: bool, limits: ExchangeLimits) -> Answer {
+    let mut stream = match crate::net::connect(addr, limits.guard).await {
         Ok(s) => s,
         Err(e) => return Answer::ConnectFailed(e.to_string()),
     };
@@ -90,7 +88,7 @@ async fn run(addr: SocketAddr, hello: &[u8], want_flight: bool, max_bytes: usize
     if stream.write_all(hello).await.is_err() {
         return Answer::Closed;
     }
-    read_answer(&mut stream, want_flight, max_bytes).await
+    read_answer(&mut stream, want_flight, limits.max_bytes).await
 }
 
 /// Reads the server's answer to a ClientHello already sent on `stream`: the ServerHello and,
@@ -189,7 +187,7 @@ pub async fn raw_exchange(
     limits: ExchangeLimits,
 ) -> Result<Vec<u8>, Answer> {
     let fut = async {
-        let mut stream = TcpStream::connect(addr)
+        let mut stream = crate::net::connect(addr, limits.guard)
             .await
             .map_err(|e| Answer::ConnectFailed(e.to_string()))?;
         let _ = stream.set_nodelay(true);

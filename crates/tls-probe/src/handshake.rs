@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use vigil_guard::AddressPolicy;
 
 /// What the real handshake learned.
 #[derive(Debug, Default, Clone)]
@@ -103,13 +103,15 @@ pub fn accept_any_config(alpn: Vec<Vec<u8>>) -> Option<rustls::ClientConfig> {
 const MAX_HEAD: usize = 32 * 1024;
 
 /// Handshakes with `addr` as `host` and reads `GET /`'s head, then handshakes again offering
-/// `h2` with the first session for resumption; `None` when no handshake succeeded.
+/// `h2` with the first session for resumption; `None` when no handshake succeeded (or `guard`
+/// refused `addr`).
 pub async fn real_handshake(
     addr: SocketAddr,
     host: &str,
     timeout: Duration,
+    guard: AddressPolicy,
 ) -> Option<HandshakeFacts> {
-    tokio::time::timeout(timeout, run(addr, host))
+    tokio::time::timeout(timeout, run(addr, host, guard))
         .await
         .ok()
         .flatten()
@@ -121,9 +123,10 @@ async fn second_handshake(
     addr: SocketAddr,
     name: ServerName<'static>,
     mut config: rustls::ClientConfig,
+    guard: AddressPolicy,
 ) -> Option<(Option<String>, bool)> {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let tcp = TcpStream::connect(addr).await.ok()?;
+    let tcp = crate::net::connect(addr, guard).await.ok()?;
     let _ = tcp.set_nodelay(true);
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
@@ -137,10 +140,10 @@ async fn second_handshake(
     Some((alpn, resumed))
 }
 
-async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
+async fn run(addr: SocketAddr, host: &str, guard: AddressPolicy) -> Option<HandshakeFacts> {
     let (config, recorder) = recording_config(vec![b"http/1.1".to_vec()])?;
     let name = ServerName::try_from(host.to_string()).ok()?;
-    let tcp = TcpStream::connect(addr).await.ok()?;
+    let tcp = crate::net::connect(addr, guard).await.ok()?;
     let _ = tcp.set_nodelay(true);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config.clone()));
     let mut tls = connector.connect(name.clone(), tcp).await.ok()?;
@@ -160,7 +163,7 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
         "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: vigil\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     if tls.write_all(request.as_bytes()).await.is_err() {
-        return Some(finish(facts, addr, name, config).await);
+        return Some(finish(facts, addr, name, config, guard).await);
     }
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -185,7 +188,7 @@ async fn run(addr: SocketAddr, host: &str) -> Option<HandshakeFacts> {
     }
     // Reading the answer also took in any TLS 1.3 session tickets, so resumption can be tried.
     drop(tls);
-    Some(finish(facts, addr, name, config).await)
+    Some(finish(facts, addr, name, config, guard).await)
 }
 
 async fn finish(
@@ -193,8 +196,9 @@ async fn finish(
     addr: SocketAddr,
     name: ServerName<'static>,
     config: rustls::ClientConfig,
+    guard: AddressPolicy,
 ) -> HandshakeFacts {
-    if let Some((alpn, resumed)) = second_handshake(addr, name, config).await {
+    if let Some((alpn, resumed)) = second_handshake(addr, name, config, guard).await {
         facts.alpn = alpn;
         facts.resumed = Some(resumed);
     }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use vigil_guard::AddressPolicy;
 
 /// Largest response head read.
 const MAX_HEAD: usize = 32 * 1024;
@@ -70,13 +70,16 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// `GET /` on `addr` with `Host: host`, over TLS (SNI `host`) when `tls`; bounded by `timeout`.
+/// An address `guard` refuses is an error naming the address and the reason, before any
+/// packet is sent.
 pub async fn get_head(
     addr: SocketAddr,
     host: &str,
     tls: bool,
     timeout: Duration,
+    guard: AddressPolicy,
 ) -> Result<Head, String> {
-    get_head_of(addr, host, "/", tls, timeout).await
+    get_head_of(addr, host, "/", tls, timeout, guard).await
 }
 
 /// `GET path` (an absolute path such as `/.well-known/security.txt`), otherwise as [`get_head`].
@@ -86,9 +89,11 @@ pub async fn get_head_of(
     path: &str,
     tls: bool,
     timeout: Duration,
+    guard: AddressPolicy,
 ) -> Result<Head, String> {
     let work = async {
-        let tcp = TcpStream::connect(addr)
+        guard.check(addr.ip()).map_err(|r| r.to_string())?;
+        let tcp = crate::net::connect(addr, guard)
             .await
             .map_err(|e| format!("connect {addr}: {e}"))?;
         let _ = tcp.set_nodelay(true);

@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use vigil_tls_wire::client_hello::ext;
 use vigil_tls_wire::record::content;
 
@@ -21,7 +20,7 @@ pub async fn test(
     record_version: u16,
     limits: ExchangeLimits,
 ) -> Option<bool> {
-    let mut stream = tokio::time::timeout(limits.timeout, TcpStream::connect(addr))
+    let mut stream = tokio::time::timeout(limits.timeout, crate::net::connect(addr, limits.guard))
         .await
         .ok()?
         .ok()?;

@@ -13,7 +13,6 @@ use num_bigint::BigUint;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use vigil_tls_wire::record::content;
 use x509_parser::prelude::FromDer;
 
@@ -178,7 +177,7 @@ async fn one(
     limits: ExchangeLimits,
 ) -> Result<String, String> {
     let work = async {
-        let mut s = TcpStream::connect(addr)
+        let mut s = crate::net::connect(addr, limits.guard)
             .await
             .map_err(|e| format!("connect: {e}"))?;
         let _ = s.set_nodelay(true);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+use vigil_guard::AddressPolicy;
 use vigil_model::{ServedChain, TlsEvidence, VersionEvidence};
 use vigil_tls_wire::client_hello::{SSLV2_SPECS, sslv2_client_hello};
 use vigil_tls_wire::server::{
@@ -48,6 +49,9 @@ pub struct TlsProbeConfig {
     pub retries: u32,
     /// Wait before the first retry of a timeout or failed connect; doubled for each further one.
     pub retry_backoff: Duration,
+    /// Which addresses the probes may connect to: the address probed is chosen among those the
+    /// guard allows, and every connection checks it again. `AllowAll` unless the scan is public.
+    pub guard: AddressPolicy,
 }
 
 impl Default for TlsProbeConfig {
@@ -64,6 +68,7 @@ impl Default for TlsProbeConfig {
             connection_budget: None,
             retries: 2,
             retry_backoff: Duration::from_millis(50),
+            guard: AddressPolicy::AllowAll,
         }
     }
 }
@@ -429,8 +434,8 @@ impl Prober {
         self.probes.fetch_add(1, Ordering::Relaxed);
         // A task of its own, so that whatever rustls computes (or waits for: see
         // [`warm_random`]) never holds up the thread that polls the other probes.
-        let (addr, host) = (self.addr, host.to_string());
-        tokio::spawn(async move { real_handshake(addr, &host, timeout).await })
+        let (addr, host, guard) = (self.addr, host.to_string(), self.limits.guard);
+        tokio::spawn(async move { real_handshake(addr, &host, timeout, guard).await })
             .await
             .ok()
             .flatten()
@@ -510,13 +515,20 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
     warm_random();
     let mut ev = TlsEvidence::empty(host, port);
     let addr = match tokio::net::lookup_host((host, port)).await {
-        Ok(mut addrs) => match addrs.next() {
-            Some(a) => a,
-            None => {
-                ev.failure = Some(format!("{host} has no address"));
-                return ev;
+        Ok(addrs) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            let refused = addrs.iter().find_map(|a| config.guard.check(a.ip()).err());
+            match addrs.iter().find(|a| config.guard.allows(a.ip())) {
+                Some(a) => *a,
+                None => {
+                    ev.failure = Some(match refused {
+                        Some(r) => r.to_string(),
+                        None => format!("{host} has no address"),
+                    });
+                    return ev;
+                }
             }
-        },
+        }
         Err(e) => {
             ev.failure = Some(format!("cannot resolve {host}: {e}"));
             return ev;
@@ -533,7 +545,11 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
     loop {
         let reached = {
             let _slot = budget.acquire().await;
-            tokio::time::timeout(config.probe_timeout, tokio::net::TcpStream::connect(addr)).await
+            tokio::time::timeout(
+                config.probe_timeout,
+                crate::net::connect(addr, config.guard),
+            )
+            .await
         };
         let answer = match reached {
             Ok(Ok(_)) => break,
@@ -560,6 +576,7 @@ pub async fn retrieve_tls(host: &str, port: u16, config: &TlsProbeConfig) -> Tls
         limits: ExchangeLimits {
             timeout: config.probe_timeout,
             max_bytes: config.max_flight_bytes,
+            guard: config.guard,
         },
         gates: Gates::new(config.max_parallel, budget),
         probes: {

@@ -65,6 +65,14 @@ pub fn report(r: &HostResult, color: bool, verbose: bool) -> String {
     let st = Style { color };
     let host = &r.evidence.host;
     if let Some(u) = &r.unreachable {
+        // The guard's refusal is not the host's fault: say what was refused and why.
+        if u.cause == vigil_scan::Cause::Forbidden {
+            return format!(
+                "{} {}\n",
+                st.bold(host),
+                st.bad(&format!("was not scanned: {}", u.detail))
+            );
+        }
         return format!(
             "{} {} {}\n",
             st.bold(host),
