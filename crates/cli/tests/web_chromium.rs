@@ -11,7 +11,6 @@ mod common;
 
 use common::*;
 use std::process::Command;
-use std::time::Duration;
 
 /// The DOM Chromium built for `url`, and everything it logged.
 fn chromium(scratch: &Scratch, url: &str, shot: &str) -> (String, String) {
@@ -55,13 +54,6 @@ fn chromium(scratch: &Scratch, url: &str, shot: &str) -> (String, String) {
     )
 }
 
-fn hosts_in_order(html: &str) -> Vec<String> {
-    html.split("<td class=\"host\"><a href=\"/instances/")
-        .skip(1)
-        .filter_map(|s| s.split('"').next().map(str::to_string))
-        .collect()
-}
-
 fn assert_clean(log: &str, page: &str) {
     for bad in [
         "Refused to",
@@ -82,40 +74,13 @@ fn assert_clean(log: &str, page: &str) {
 fn pages_in_chromium() {
     let scratch = Scratch::new("chromium");
     let fleet = Fleet::start(&scratch);
-    let db = scratch.path("list.db");
     let hosts = [
         "i0081.fleet.test",
         "i0082.fleet.test",
         "i0083.fleet.test",
         "down.fleet.test",
     ];
-    let mut add = vec!["instances", "add", "--database", &db];
-    add.extend_from_slice(&hosts);
-    assert!(vigil(&add).status.success());
-    let port = free_port();
-    let mut args: Vec<String> = [
-        "serve",
-        "--database",
-        &db,
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--check-interval",
-        "1s",
-        "--scan-interval",
-        "3s",
-        "--tick",
-        "200ms",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(fleet.flags());
-    let _serve = Running::spawn(&args, scratch.path("serve.log"));
-    wait_for(Duration::from_secs(90), "two scans", || {
-        get(port, "/healthz")?;
-        let h = get_json(port, "/api/v1/instances/i0081.fleet.test/history");
-        (h["scans"].as_array()?.len() >= 2).then_some(())
-    });
+    let (_serve, port) = serve_rescanning(&scratch, &fleet, &hosts);
     let base = format!("http://127.0.0.1:{port}");
 
     let (dom, log) = chromium(&scratch, &format!("{base}/"), "list");

@@ -27,19 +27,11 @@ fn get_full(port: u16, path: &str) -> (String, String) {
     (head.to_ascii_lowercase(), body.to_string())
 }
 
-fn hosts_in_order(html: &str) -> Vec<String> {
-    html.split("<td class=\"host\"><a href=\"/instances/")
-        .skip(1)
-        .filter_map(|s| s.split('"').next().map(str::to_string))
-        .collect()
-}
-
 #[test]
 #[ignore = "needs the fleet, knot: scripts/test.sh"]
 fn the_pages_render_sort_and_stay_strict() {
     let scratch = Scratch::new("pages");
     let fleet = Fleet::start(&scratch);
-    let db = scratch.path("list.db");
     let hosts = [
         "i0041.fleet.test",
         "i0042.fleet.test",
@@ -47,34 +39,7 @@ fn the_pages_render_sort_and_stay_strict() {
         "down.fleet.test",
         "optout.fleet.test",
     ];
-    let mut add = vec!["instances", "add", "--database", &db];
-    add.extend_from_slice(&hosts);
-    assert!(vigil(&add).status.success());
-    let port = free_port();
-    let mut args: Vec<String> = [
-        "serve",
-        "--database",
-        &db,
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--check-interval",
-        "1s",
-        "--scan-interval",
-        "3s",
-        "--tick",
-        "200ms",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(fleet.flags());
-    let _serve = Running::spawn(&args, scratch.path("serve.log"));
-    // Two scans of one instance, so its charts have a line.
-    wait_for(Duration::from_secs(90), "two scans", || {
-        get(port, "/healthz")?;
-        let h = get_json(port, "/api/v1/instances/i0041.fleet.test/history");
-        (h["scans"].as_array()?.len() >= 2).then_some(())
-    });
+    let (_serve, port) = serve_rescanning(&scratch, &fleet, &hosts);
 
     let (head, list) = get_full(port, "/");
     assert!(head.starts_with("http/1.1 200"), "{head}");

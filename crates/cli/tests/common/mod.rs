@@ -272,3 +272,47 @@ pub fn sqlite(path: &str, sql: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// The hosts of a rendered list page, top to bottom.
+pub fn hosts_in_order(html: &str) -> Vec<String> {
+    html.split("<td class=\"host\"><a href=\"/instances/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_string))
+        .collect()
+}
+
+/// `vigil serve` over `hosts` on the fleet, rescanning every 3 s and checking every second,
+/// returned once `hosts[0]` has two scans (so its history charts have a line).
+pub fn serve_rescanning(scratch: &Scratch, fleet: &Fleet, hosts: &[&str]) -> (Running, u16) {
+    let db = scratch.path("list.db");
+    let mut add = vec!["instances", "add", "--database", &db];
+    add.extend_from_slice(hosts);
+    assert!(vigil(&add).status.success());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args: Vec<String> = [
+        "serve",
+        "--database",
+        &db,
+        "--listen",
+        &listen,
+        "--check-interval",
+        "1s",
+        "--scan-interval",
+        "3s",
+        "--tick",
+        "200ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(fleet.flags());
+    let serve = Running::spawn(&args, scratch.path("serve.log"));
+    let first = hosts[0].to_string();
+    wait_for(Duration::from_secs(90), "two scans", || {
+        get(port, "/healthz")?;
+        let h = get_json(port, &format!("/api/v1/instances/{first}/history"));
+        (h["scans"].as_array()?.len() >= 2).then_some(())
+    });
+    (serve, port)
+}
