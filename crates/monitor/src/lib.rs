@@ -300,22 +300,7 @@ impl Monitor {
     /// The addresses an outside name leads to, through the configured resolver when there is
     /// one (so tests never ask the system's), else the system's.
     async fn addresses(&self, host: &Hostname) -> Vec<IpAddr> {
-        if let Some(dns) = &self.profile.dns
-            && dns.resolver.is_some()
-        {
-            let ev =
-                vigil_dns::retrieve_dns(host.as_str(), self.profile.probe.https_port, dns).await;
-            return ev
-                .a
-                .iter()
-                .chain(ev.aaaa.iter())
-                .filter_map(|a| a.parse().ok())
-                .collect();
-        }
-        match tokio::net::lookup_host((host.as_str(), 443)).await {
-            Ok(found) => found.map(|a| a.ip()).collect(),
-            Err(_) => Vec::new(),
-        }
+        public::outside_addresses(&self.profile, host).await
     }
 
     /// The profile and clients for an instance from `source`.

@@ -168,36 +168,8 @@ impl PublicScans {
     }
 
     async fn lookup(&self, host: &Hostname) -> Vec<IpAddr> {
-        if let Some(dns) = &self.profile.dns
-            && dns.resolver.is_some()
-        {
-            let ev =
-                vigil_dns::retrieve_dns(host.as_str(), self.profile.probe.https_port, dns).await;
-            let found: Vec<IpAddr> =
-                ev.a.iter()
-                    .chain(ev.aaaa.iter())
-                    .filter_map(|a| a.parse().ok())
-                    .collect();
-            if !found.is_empty() {
-                return found;
-            }
-            // The connection itself will use the system's lookup, which reads /etc/hosts
-            // first; read it the same way (a file, no query to any other resolver).
-            return std::fs::read_to_string("/etc/hosts")
-                .map(|text| hosts_file(&text, host.as_str()))
-                .unwrap_or_default();
-        }
-        match tokio::time::timeout(
-            Duration::from_secs(5),
-            tokio::net::lookup_host((host.as_str(), 443)),
-        )
-        .await
-        {
-            Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
-            _ => Vec::new(),
-        }
+        outside_addresses(&self.profile, host).await
     }
-
     /// Counts one scan for `client`; `Err(seconds to wait)` when over the limit.
     fn admit(&self, client: IpAddr, now: i64) -> Result<(), u64> {
         let window = i64::try_from(self.limits.window.as_secs())
@@ -326,6 +298,40 @@ impl PublicScans {
             },
             true,
         ))
+    }
+}
+
+/// The addresses a name from outside leads to: through the profile's resolver when one is set
+/// (tests and operators who choose one), with /etc/hosts read as the system's lookup would,
+/// else the system's lookup. One place, so the public scan and the monitor's peer check agree.
+pub async fn outside_addresses(profile: &ScanProfile, host: &Hostname) -> Vec<IpAddr> {
+    if let Some(dns) = &profile.dns
+        && dns.resolver.is_some()
+    {
+        let ev = vigil_dns::retrieve_dns(host.as_str(), profile.probe.https_port, dns).await;
+
+        let found: Vec<IpAddr> =
+            ev.a.iter()
+                .chain(ev.aaaa.iter())
+                .filter_map(|a| a.parse().ok())
+                .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        // The connection itself will use the system's lookup, which reads /etc/hosts
+        // first; read it the same way (a file, no query to any other resolver).
+        return std::fs::read_to_string("/etc/hosts")
+            .map(|text| hosts_file(&text, host.as_str()))
+            .unwrap_or_default();
+    }
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::lookup_host((host.as_str(), 443)),
+    )
+    .await
+    {
+        Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
+        _ => Vec::new(),
     }
 }
 
