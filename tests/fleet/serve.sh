@@ -6,6 +6,7 @@
 #   optout.fleet.test   robots.txt disallows Vigil        gone.fleet.test    410 for everything
 #   moved.fleet.test    301 to target.fleet.test          peers.fleet.test   shares a peer list
 #   down.fleet.test     resolves to 127.0.0.2, where nothing listens (connection refused)
+#   plain.fleet.test    a web site, not a fediverse server (no NodeInfo)
 #   loopback.vigil-test.net, metadata.vigil-test.net, private.vigil-test.net: public-looking names
 #                       on 127.0.0.1, 169.254.169.254 and 10.11.12.13, for the public scan's guard
 #                       (which refuses them before connecting: nothing is ever sent there)
@@ -62,7 +63,7 @@ hosts() {
   local n="${1:-400}" tmp
   tmp="$(mktemp)"
   grep -vF "$MARK" /etc/hosts >"$tmp" || true
-  echo "127.0.0.1 optout.fleet.test gone.fleet.test moved.fleet.test target.fleet.test peers.fleet.test canary.fleet.test $MARK" >>"$tmp"
+  echo "127.0.0.1 optout.fleet.test gone.fleet.test moved.fleet.test target.fleet.test peers.fleet.test canary.fleet.test plain.fleet.test $MARK" >>"$tmp"
   echo "127.0.0.2 down.fleet.test $MARK" >>"$tmp"
   # Public-looking names that lead to addresses the public scan must refuse (never connected).
   echo "127.0.0.1 loopback.vigil-test.net $MARK" >>"$tmp"
@@ -121,14 +122,17 @@ http {
     location = /robots.txt { default_type text/plain; return 200 \$robots; }
     location = /.well-known/nodeinfo {
       default_type application/json;
+      if (\$host = plain.fleet.test) { return 404; }
       return 200 '{"links":[{"rel":"http://nodeinfo.diaspora.software/ns/schema/2.0","href":"https://\$host:$https/nodeinfo/2.0"}]}';
     }
     location = /nodeinfo/2.0 {
       default_type application/json;
+      if (\$host = plain.fleet.test) { return 404; }
       return 200 '{"version":"2.0","software":{"name":"mastodon","version":"4.5.3"},"protocols":["activitypub"],"services":{"inbound":[],"outbound":[]},"usage":{"users":{"total":42,"activeMonth":7}},"openRegistrations":true,"metadata":{}}';
     }
     location = /api/v1/instance {
       default_type application/json;
+      if (\$host = plain.fleet.test) { return 404; }
       return 200 '{"uri":"\$host","title":"\$host","version":"4.5.3","registrations":true}';
     }
     location = /api/v1/instance/peers {

@@ -197,6 +197,114 @@ fn observatory_routes_answer_like_the_reference() {
     );
 }
 
+/// A form POST: (lower-cased head, body).
+fn post_form(port: u16, path: &str, form: &str) -> (String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.to_ascii_lowercase(), body.to_string())
+}
+
+#[test]
+#[ignore = "needs the fleet, knot: scripts/test.sh"]
+fn the_scan_form_on_the_list() {
+    let scratch = Scratch::new("scan-form");
+    let fleet = Fleet::start(&scratch);
+    let (serve, port) = serve(&scratch, &fleet, &["--allow-private"]);
+    let (_, list) = get(port, "/").unwrap();
+    assert!(
+        list.contains("<form class=\"scan\" method=\"post\" action=\"/scan\">"),
+        "{list}"
+    );
+    // A fediverse server: scanned, then the browser goes to its page, and it joins the list.
+    let (head, _) = post_form(port, "/scan", "host=I0071.fleet.test");
+    assert!(head.starts_with("http/1.1 303"), "{head}");
+    assert!(
+        head.contains("location: /instances/i0071.fleet.test?rescan=done"),
+        "{head}"
+    );
+    let (_, page) = get(port, "/instances/i0071.fleet.test?rescan=done").unwrap();
+    assert!(page.contains("Rescanned just now") && page.contains("What to change"));
+    assert!(!page.contains("id=\"off-list\""));
+    // Asked again within the cooldown: the same scan, said so.
+    let (head, _) = post_form(port, "/scan", "host=i0071.fleet.test");
+    assert!(head.contains("rescan=cooldown"), "{head}");
+    // A web site that is no fediverse server gets its report, off the list.
+    let (head, _) = post_form(port, "/scan", "host=plain.fleet.test");
+    assert!(
+        head.contains("location: /instances/plain.fleet.test"),
+        "{head}"
+    );
+    let (_, page) = get(port, "/instances/plain.fleet.test").unwrap();
+    assert!(page.contains("id=\"off-list\""), "{page}");
+    assert!(
+        page.contains("HTTP headers: Observatory"),
+        "its report: {page}"
+    );
+    let hosts: Vec<String> = get_json(port, "/api/v1/instances")["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["host"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(hosts, vec!["i0071.fleet.test".to_string()]);
+    let (_, home) = get(port, "/").unwrap();
+    assert!(!home.contains("plain.fleet.test"));
+    // Refusals are pages that say why, with the API's status and error name.
+    for (form, status, name, says) in [
+        (
+            "host=127.0.0.1",
+            "422",
+            "invalid-hostname-ip",
+            "Cannot scan IP addresses",
+        ),
+        (
+            "host=not_a_host",
+            "422",
+            "invalid-hostname",
+            "Invalid hostname",
+        ),
+        (
+            "host=nowhere.fleet.test",
+            "422",
+            "invalid-hostname-lookup",
+            "nowhere.fleet.test cannot be resolved",
+        ),
+        ("host=", "400", "invalid-hostname", "Type the host name"),
+        ("", "400", "invalid-hostname", "Type the host name"),
+    ] {
+        let (head, body) = post_form(port, "/scan", form);
+        assert!(
+            head.starts_with(&format!("http/1.1 {status}")),
+            "{form}: {head}"
+        );
+        assert!(head.contains("content-type: text/html"), "{head}");
+        assert!(
+            body.contains(&format!("data-error=\"{name}\"")),
+            "{form}: {body}"
+        );
+        assert!(body.contains(says), "{form}: {body}");
+        assert!(!body.contains("<script"));
+    }
+    // Markup in the name comes back escaped.
+    let (_, body) = post_form(port, "/scan", "host=%3Cb%3Ex");
+    assert!(!body.contains("<b>x"), "{body}");
+    assert!(
+        body.contains("b&#62;x") || body.contains("b&gt;x"),
+        "{body}"
+    );
+    assert!(!serve.log_text().contains("panicked"));
+}
+
 #[test]
 #[ignore = "needs the fleet names: scripts/test.sh"]
 fn the_public_scan_refuses_private_targets() {
@@ -222,6 +330,13 @@ fn the_public_scan_refuses_private_targets() {
         let (s, _) = call(port, "POST", &format!("/api/v1/scan?host={host}"));
         assert_eq!(s, 422);
     }
+    // The form on the list refuses them the same way, and says why.
+    let (head, body) = post_form(port, "/scan", "host=metadata.vigil-test.net");
+    assert!(head.starts_with("http/1.1 422"), "{head}");
+    assert!(
+        body.contains("169.254.169.254") && body.contains("address guard"),
+        "{body}"
+    );
     // Names of the tests' own TLD are no public names without --allow-private.
     let (s, body) = call(port, "POST", "/api/v2/scan?host=i0001.fleet.test");
     assert_eq!((s, body["error"].as_str()), (422, Some("invalid-hostname")));

@@ -123,6 +123,11 @@ impl PublicScans {
         }
     }
 
+    /// The limits this service runs with (the about page states them).
+    pub fn limits(&self) -> &PublicLimits {
+        &self.limits
+    }
+
     /// The host name the scan would use, or why it is refused (as the Observatory checks it,
     /// then stricter: every address must be public).
     pub async fn check_host(&self, raw: &str) -> Result<Hostname, Refusal> {

@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::list_page))
         .route("/about", get(pages::about))
+        .route("/scan", axum::routing::post(pages::scan_form))
         .route("/instances/{host}", get(pages::instance_page))
         .route(
             "/instances/{host}/rescan",

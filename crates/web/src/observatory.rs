@@ -37,8 +37,9 @@ pub fn error(status: StatusCode, name: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn refusal(r: &Refusal) -> Response {
-    let status = match r {
+/// The status a refusal is answered with (the reference's, where it has one).
+pub fn refusal_status(r: &Refusal) -> StatusCode {
+    match r {
         Refusal::IpAddress | Refusal::InvalidHostname | Refusal::Lookup(_) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -46,8 +47,11 @@ fn refusal(r: &Refusal) -> Response {
         Refusal::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         Refusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let mut resp = error(status, r.name(), &r.to_string());
+    }
+}
+
+fn refusal(r: &Refusal) -> Response {
+    let mut resp = error(refusal_status(r), r.name(), &r.to_string());
     if let Refusal::RateLimited(secs) = r
         && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
     {

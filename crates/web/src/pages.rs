@@ -79,6 +79,8 @@ struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     page_info: String,
+    /// The public scan's form is shown when this list takes scans from anyone.
+    scan_form: bool,
 }
 
 /// The list page's query: the API's, plus `registrations=open|closed`. (The fields are
@@ -341,6 +343,7 @@ pub async fn list_page(
     let reg_sel = p.registrations.clone().unwrap_or_else(|| "any".into());
     render(&ListPage {
         version: VERSION,
+        scan_form: st.public.is_some(),
         total,
         sort: current.into(),
         order: order.into(),
@@ -371,12 +374,27 @@ struct AboutPage {
     scan_interval: String,
     check_interval: String,
     user_agent: String,
+    /// "10 scans every 5 minutes", or empty when the public scan is off.
+    scan_rate: String,
 }
 
 /// `GET /about`.
 pub async fn about(State(st): State<AppState>) -> Result<Response, ApiError> {
     render(&AboutPage {
         version: VERSION,
+        scan_rate: st
+            .public
+            .as_ref()
+            .map(|p| {
+                let l = p.limits();
+                let mins = (l.window.as_secs() / 60).max(1);
+                format!(
+                    "{} scans every {mins} minute{}",
+                    l.per_client,
+                    if mins == 1 { "" } else { "s" }
+                )
+            })
+            .unwrap_or_default(),
         scan_interval: st.site.scan_interval.clone(),
         check_interval: st.site.check_interval.clone(),
         user_agent: st.site.user_agent.clone(),
@@ -399,6 +417,9 @@ struct InstancePage {
     software: String,
     rescan_note: String,
     rescan: bool,
+    /// Why this page is not a row of the list (a public scan of a host that is no fediverse
+    /// server), when it is not.
+    off_list: String,
 }
 
 /// `GET /instances/{host}`.
@@ -438,6 +459,7 @@ pub async fn instance_page(
             _ => String::new(),
         },
         rescan: st.public.is_some(),
+        off_list: String::new(),
     };
     if instance.opted_out.is_some() {
         page.missing =
@@ -459,6 +481,16 @@ pub async fn instance_page(
         Some(r) => format!("{:.2} % over 30 days ({} checks)", r * 100.0, up30.checks),
         None => String::new(),
     };
+    let fediverse = report
+        .software
+        .as_ref()
+        .is_some_and(|s| s.facts.software.is_some());
+    if instance.source == "public" && !fediverse {
+        page.off_list = format!(
+            "{host} was scanned on request. It does not answer as a fediverse server, so it is \
+             not on the ranked list; this page is its report."
+        );
+    }
     page.scanned_at = when(instance.last_scan_at);
     page.rating_class = letter_class(report.rating.as_ref().map(|r| r.letter.as_str()));
     page.tls_versions = report
@@ -673,4 +705,91 @@ pub async fn css() -> Response {
         include_str!("../static/vigil.css"),
     )
         .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+struct ScanRefused {
+    version: &'static str,
+    host: String,
+    title: String,
+    message: String,
+    error: &'static str,
+}
+
+/// The public scan form's one field.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ScanForm {
+    #[serde(default)]
+    pub host: String,
+}
+
+/// `POST /scan`: the form on `/`. The same public scan as the Observatory routes (the name
+/// checked, every address guarded, the client's rate limit, the queue, the cooldown); the
+/// browser is sent to the host's page, or shown why the scan was refused.
+pub async fn scan_form(
+    State(st): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::Form(form): axum::extract::Form<ScanForm>,
+) -> Result<Response, ApiError> {
+    use vigil_monitor::public::Refusal;
+    let raw: String = form.host.trim().chars().take(300).collect();
+    let refused = |status: StatusCode, error: &'static str, title: &str, message: String| {
+        let page = ScanRefused {
+            version: VERSION,
+            host: raw.clone(),
+            title: title.to_string(),
+            message,
+            error,
+        };
+        render(&page).map(|mut r| {
+            *r.status_mut() = status;
+            r
+        })
+    };
+    if raw.is_empty() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "invalid-hostname",
+            "No host name",
+            "Type the host name of a server, such as mastodon.example.".into(),
+        );
+    }
+    let Some(public) = &st.public else {
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "scanner-off",
+            "Scans are off",
+            "This list does not take scans from the public.".into(),
+        );
+    };
+    match public
+        .scan(&raw, client.ip(), crate::observatory::COOLDOWN)
+        .await
+    {
+        Ok((scan, fresh)) => {
+            let note = if fresh { "done" } else { "cooldown" };
+            let to = format!("/instances/{}?rescan={note}", scan.host);
+            let loc = HeaderValue::from_str(&to).map_err(|e| crate::bad(e.to_string()))?;
+            Ok((StatusCode::SEE_OTHER, [(header::LOCATION, loc)]).into_response())
+        }
+        Err(r) => {
+            let status = crate::observatory::refusal_status(&r);
+            let title = match &r {
+                Refusal::IpAddress | Refusal::InvalidHostname => "Not a public host name",
+                Refusal::Lookup(_) => "The name does not resolve",
+                Refusal::Forbidden(_) => "Refused by the address guard",
+                Refusal::RateLimited(_) => "Too many scans",
+                Refusal::Busy => "The scanner is busy",
+                Refusal::Failed(_) => "The scan failed",
+            };
+            let mut resp = refused(status, r.name(), title, r.to_string())?;
+            if let Refusal::RateLimited(secs) = r
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(resp)
+        }
+    }
 }
