@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Vigil test on a fresh machine: installs what the tests need (nginx, openssl,
-# sqlite3, chromium for the page tests, PostgreSQL, python3-venv and tlslite-ng for the legacy TLS server),
+# sqlite3, chromium for the page tests, wrk for the load test, PostgreSQL, python3-venv and tlslite-ng for the legacy TLS server),
 # checks formatting and lints, serves the conformance sites on loopback, then runs the unit,
 # fuzz-corpus, hostile-server and conformance tests with the release binary.
 #
@@ -16,6 +16,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[test] installing ${need[*]}"
   apt-get update -qq

@@ -12,6 +12,8 @@ use crate::{Backend, Instance, Store, StoreError};
 /// Rows per multi-row INSERT in bulk imports: 5 values each stays far below both databases'
 /// parameter limits while cutting round trips 200-fold.
 const IMPORT_CHUNK: usize = 200;
+/// An import this large refreshes the planner statistics at once (see `add_instances`).
+const ANALYZE_AFTER: usize = 1_000;
 
 /// Appends one event; every state change goes through here so feeds see them all.
 pub(crate) async fn insert_event(
@@ -126,6 +128,13 @@ impl Store {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        // PostgreSQL plans from statistics that autovacuum refreshes only after a while; right
+        // after a big import they still describe the empty table, and the list is read by a
+        // sequential scan and a sort instead of its index. (SQLite keeps no statistics unless
+        // asked, and its planner needs none here.)
+        if added >= ANALYZE_AFTER && self.backend() == Backend::Postgres {
+            sqlx::query("ANALYZE instances").execute(&self.pool).await?;
+        }
         Ok(added)
     }
 

@@ -26,6 +26,7 @@ pub use alerts::{
 pub use error::StoreError;
 pub use list::MAX_PAGE;
 pub use observatory::{ScanRef, ScoreChange};
+pub use read::BadgeFacts;
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     Backend, Claim, Event, History, Instance, JobKind, ListQuery, ListRow, NewCheck, NewScan,

@@ -51,22 +51,3 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
-
-impl Store {
-    /// The list's columns of an instance's newest scan (for badges); `None` when it was never
-    /// scanned or has opted out.
-    pub async fn latest_summary(
-        &self,
-        host: &str,
-    ) -> Result<Option<crate::ScanSummary>, StoreError> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            crate::rows::summary_cols!(),
-            " FROM instances WHERE host = $1 AND last_scan_id IS NOT NULL AND opted_out IS NULL"
-        ))
-        .bind(host.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(crate::rows::summary_from).transpose()
-    }
-}

@@ -194,3 +194,44 @@ impl Store {
         Ok(row.try_get("size")?)
     }
 }
+
+/// What a badge shows of an instance, read in one query (badges are the most requested thing
+/// a list serves: they sit on other sites' pages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadgeFacts {
+    pub opted_out: bool,
+    pub scanned: bool,
+    pub rating_grade: Option<String>,
+    pub rating_score: Option<i64>,
+}
+
+impl Store {
+    /// The badge's facts of `host`; `None` when it is not on the list.
+    pub async fn badge_facts(&self, host: &str) -> Result<Option<BadgeFacts>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT opted_out, last_scan_id, rating_grade, rating_score FROM instances \
+             WHERE host = $1",
+        )
+        .bind(host.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let opted_out = row.try_get::<Option<String>, _>("opted_out")?.is_some();
+        Ok(Some(BadgeFacts {
+            opted_out,
+            scanned: row.try_get::<Option<i64>, _>("last_scan_id")?.is_some(),
+            rating_grade: if opted_out {
+                None
+            } else {
+                row.try_get("rating_grade")?
+            },
+            rating_score: if opted_out {
+                None
+            } else {
+                row.try_get("rating_score")?
+            },
+        }))
+    }
+}

@@ -208,6 +208,21 @@ async fn imports_are_bulk_and_spread_checks(db: &TestDb) {
         10_000
     );
     eprintln!("10,000 names imported in {:?}", started.elapsed());
+    if store.backend() == Backend::Postgres {
+        // A big import refreshes the planner's statistics, so the list is read through its
+        // index at once rather than after autovacuum comes round.
+        let raw = db.raw().await;
+        let analyzed: i64 = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_stat_user_tables \
+             WHERE relname = 'instances' AND last_analyze IS NOT NULL",
+        )
+        .fetch_one(&raw)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+        assert_eq!(analyzed, 1, "instances analyzed after the import");
+    }
     // Overlap and repeats count once.
     let more = [
         ("host00000.example", "import"),
@@ -1186,4 +1201,35 @@ async fn committed_scans_survive_kill_9() {
     assert_eq!(check, "ok");
     raw.close().await;
     db.cleanup().await;
+}
+
+on_both!(badge_facts_in_one_read);
+async fn badge_facts_in_one_read(db: &TestDb) {
+    let store = db.open().await;
+    assert_eq!(store.badge_facts("nowhere.example").await.unwrap(), None);
+    store
+        .add_instances(
+            &[("a.example", "operator"), ("b.example", "operator")],
+            NOW,
+            60,
+        )
+        .await
+        .unwrap();
+    let fresh = store.badge_facts("a.example").await.unwrap().unwrap();
+    assert!(!fresh.scanned && !fresh.opted_out);
+    scan_now(&store, "a.example", NOW, "B", 77).await;
+    let scanned = store.badge_facts("a.example").await.unwrap().unwrap();
+    assert!(scanned.scanned);
+    assert_eq!(
+        (scanned.rating_grade.as_deref(), scanned.rating_score),
+        (Some("B"), Some(77))
+    );
+    store
+        .set_opted_out("a.example", Some("operator"), NOW + 1)
+        .await
+        .unwrap();
+    let opted = store.badge_facts("a.example").await.unwrap().unwrap();
+    assert!(opted.opted_out);
+    assert_eq!((opted.rating_grade, opted.rating_score), (None, None));
+    store.close().await;
 }

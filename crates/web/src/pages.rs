@@ -638,16 +638,13 @@ pub async fn badge(
         ));
     };
     let host = crate::host_param(raw)?;
-    let instance = st.store.instance(&host).await?;
-    let (message, letter) = match &instance {
+    let (message, letter) = match st.store.badge_facts(&host).await? {
         None => ("not listed".to_string(), None),
-        Some(i) if i.opted_out.is_some() => ("opted out".to_string(), None),
-        Some(_) => match st.store.latest_summary(&host).await? {
-            Some(s) => match (s.rating_grade, s.rating_score) {
-                (Some(g), Some(sc)) => (format!("{g} {sc}"), Some(g)),
-                _ => ("unrated".to_string(), None),
-            },
-            None => ("not scanned".to_string(), None),
+        Some(f) if f.opted_out => ("opted out".to_string(), None),
+        Some(f) if !f.scanned => ("not scanned".to_string(), None),
+        Some(f) => match (f.rating_grade, f.rating_score) {
+            (Some(g), Some(sc)) => (format!("{g} {sc}"), Some(g)),
+            _ => ("unrated".to_string(), None),
         },
     };
     let colour = svg::colour(letter.as_deref());
