@@ -112,6 +112,18 @@ fn observatory_routes_answer_like_the_reference() {
         tests["referrer-policy"]["result"],
         "referrer-policy-private"
     );
+    // The CSP policy hydrated as the reference's API gives it.
+    let policy = &tests["content-security-policy"]["policy"];
+    assert_eq!(policy["defaultNone"]["pass"], true, "{policy}");
+    assert_eq!(policy["antiClickjacking"]["pass"], true);
+    assert!(policy["insecureFormAction"]["description"].is_string());
+    assert!(policy["unsafeInline"]["info"].is_string());
+    assert_eq!(
+        policy["strictDynamic"]["pass"],
+        Value::Null,
+        "optional: null"
+    );
+    assert_eq!(policy.as_object().unwrap().len(), 11, "{policy}");
     assert_eq!(a["history"].as_array().unwrap().len(), 1);
 
     let (_, dist) = call(port, "GET", "/api/v2/grade_distribution");

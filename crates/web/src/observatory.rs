@@ -252,9 +252,95 @@ fn tests_out(stored: &Stored) -> Map<String, Value> {
         for (k, val) in &t.data {
             v.insert(snake(k), val.clone());
         }
+        if let Some(policy) = v.get_mut("policy") {
+            hydrate_policy(policy);
+        }
         out.insert(t.test.clone(), Value::Object(v));
     }
     out
+}
+
+/// Each CSP policy flag the Observatory reports, with the description and explanation its
+/// API gives beside the flag (`{pass, description, info}`, HTML), in Vigil's words.
+const POLICY_ITEMS: &[(&str, &str, &str)] = &[
+    (
+        "antiClickjacking",
+        "<p>Framing is limited with <code>frame-ancestors</code></p>",
+        "<p>Only the origins <code>frame-ancestors</code> names may show the site in a frame, which defeats clickjacking.</p>",
+    ),
+    (
+        "defaultNone",
+        "<p>Everything is denied unless allowed: <code>default-src 'none'</code></p>",
+        "<p>Starting from <code>default-src 'none'</code> means a kind of resource the policy forgot to mention is blocked, not allowed.</p>",
+    ),
+    (
+        "insecureBaseUri",
+        "<p><code>base-uri</code> is <code>'none'</code>, <code>'self'</code> or named origins</p>",
+        "<p>An injected <code>&lt;base&gt;</code> element can point every relative script URL at another origin.</p>",
+    ),
+    (
+        "insecureFormAction",
+        "<p><code>form-action</code> limits where forms are sent (<code>'none'</code>, <code>'self'</code> or named URIs)</p>",
+        "<p>Without it, injected markup can add a form, or redirect one, and send what users type elsewhere.</p>",
+    ),
+    (
+        "insecureSchemeActive",
+        "<p>Scripts and plug-ins are not loaded over HTTP or FTP</p>",
+        "<p>A script fetched over plain HTTP can be replaced on the way, which hands the page to whoever is on the network path. Load it over HTTPS.</p>",
+    ),
+    (
+        "insecureSchemePassive",
+        "<p>Images, media and other passive content are not loaded over HTTP or FTP</p>",
+        "<p>Passive content over plain HTTP can be watched and swapped on the way; serve it over HTTPS as well.</p>",
+    ),
+    (
+        "strictDynamic",
+        "<p><code>'strict-dynamic'</code> in <code>script-src</code> (optional)</p>",
+        "<p>With <code>'strict-dynamic'</code>, scripts that a nonce- or hash-approved script loads are trusted too, so the policy need not list every script origin.</p>",
+    ),
+    (
+        "unsafeEval",
+        "<p><code>script-src</code> does not allow <code>'unsafe-eval'</code></p>",
+        "<p>Without <code>'unsafe-eval'</code>, <code>eval()</code> and its relatives cannot turn injected strings into running code.</p>",
+    ),
+    (
+        "unsafeInline",
+        "<p><code>script-src</code> does not allow <code>'unsafe-inline'</code></p>",
+        "<p>Refusing inline script is what lets a CSP stop most cross-site scripting; move scripts into files, or approve them by nonce or hash.</p>",
+    ),
+    (
+        "unsafeInlineStyle",
+        "<p><code>style-src</code> does not allow <code>'unsafe-inline'</code></p>",
+        "<p>Inline styles let injected markup restyle or hide parts of the page; keep styles in stylesheets.</p>",
+    ),
+    (
+        "unsafeObjects",
+        "<p>Plug-ins are blocked with <code>object-src</code> (or by <code>default-src</code>)</p>",
+        "<p><code>object-src 'none'</code>, set directly or inherited from <code>default-src</code>, keeps <code>&lt;object&gt;</code> and <code>&lt;embed&gt;</code> from loading plug-in content.</p>",
+    ),
+];
+
+/// The CSP test's `policy` as the Observatory's API gives it: each flag becomes
+/// `{pass, description, info}`; `strictDynamic` is optional, so its `false` is `null` (not
+/// applicable). Flags Vigil does not describe keep their bare value.
+fn hydrate_policy(policy: &mut Value) {
+    let Some(flags) = policy.as_object_mut() else {
+        return;
+    };
+    for (key, description, info) in POLICY_ITEMS {
+        let Some(flag) = flags.get(*key).cloned() else {
+            continue;
+        };
+        let pass = match (key, &flag) {
+            (&"strictDynamic", Value::Bool(false)) => Value::Null,
+            (_, Value::Bool(_) | Value::Null) => flag,
+            _ => continue,
+        };
+        flags.insert(
+            (*key).to_string(),
+            json!({ "pass": pass, "description": description, "info": info }),
+        );
+    }
 }
 
 async fn run_scan(
@@ -509,4 +595,41 @@ pub async fn v1_scan(
 
 fn vigil_monitor_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csp_policy_is_hydrated_like_the_reference() {
+        let mut p = json!({
+            "antiClickjacking": true,
+            "defaultNone": false,
+            "strictDynamic": false,
+            "unsafeInline": true,
+            "someFutureFlag": true,
+        });
+        hydrate_policy(&mut p);
+        assert_eq!(p["antiClickjacking"]["pass"], true);
+        assert_eq!(p["defaultNone"]["pass"], false);
+        assert!(
+            p["defaultNone"]["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("<p>"))
+        );
+        assert!(p["unsafeInline"]["info"].is_string());
+        // Optional: a missing 'strict-dynamic' is not a failure.
+        assert_eq!(p["strictDynamic"]["pass"], Value::Null);
+        assert_eq!(p["someFutureFlag"], true);
+        let mut strict = json!({ "strictDynamic": true });
+        hydrate_policy(&mut strict);
+        assert_eq!(strict["strictDynamic"]["pass"], true);
+        // Not an object: left alone.
+        let mut odd = json!([1, 2]);
+        hydrate_policy(&mut odd);
+        assert_eq!(odd, json!([1, 2]));
+        // Every flag has words.
+        assert_eq!(POLICY_ITEMS.len(), 11);
+    }
 }
