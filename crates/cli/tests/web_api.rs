@@ -525,4 +525,58 @@ fn an_admin_subscribes_confirms_and_gets_the_down_alert() {
         .expect("no down alert");
     assert!(alert.contains("i0091.fleet.test"), "{alert}");
     assert!(alert.contains("down"), "{alert}");
+
+    // The same subscription from the instance page's form, no script needed.
+    wait_for(Duration::from_secs(60), "the report", || {
+        let (s, _) = get(port, "/api/v1/instances/i0091.fleet.test")?;
+        (s == 200).then_some(())
+    });
+    let (_, page) = get(port, "/instances/i0091.fleet.test").unwrap();
+    assert!(
+        page.contains("action=\"/instances/i0091.fleet.test/alerts\""),
+        "{page}"
+    );
+    let form = format!("channel=webhook&target=http%3A%2F%2F127.0.0.1%3A{hook}%2Fform&secret=");
+    let (head, _) = post_form(port, "/instances/i0091.fleet.test/alerts", &form);
+    assert!(head.starts_with("http/1.1 303"), "{head}");
+    assert!(
+        head.contains("location: /instances/i0091.fleet.test?alerts=sent#alerts"),
+        "{head}"
+    );
+    let (_, noted) = get(port, "/instances/i0091.fleet.test?alerts=sent").unwrap();
+    assert!(noted.contains("A confirmation was sent"), "{noted}");
+    let confirmation = wait_for(Duration::from_secs(60), "the form's confirmation", || {
+        bodies
+            .recv_timeout(Duration::from_secs(1))
+            .ok()
+            .filter(|b| b.contains("token="))
+    });
+    assert!(confirmation.contains("i0091.fleet.test"), "{confirmation}");
+    // Refusals are pages that say why.
+    for (form, status, name) in [
+        ("channel=pigeon&target=x", "400", "bad-request"),
+        ("channel=email&target=", "400", "bad-request"),
+        (
+            "channel=webhook&target=not%20a%20url",
+            "422",
+            "invalid-subscription",
+        ),
+    ] {
+        let (head, body) = post_form(port, "/instances/i0091.fleet.test/alerts", form);
+        assert!(
+            head.starts_with(&format!("http/1.1 {status}")),
+            "{form}: {head}"
+        );
+        assert!(
+            body.contains(&format!("data-error=\"{name}\"")),
+            "{form}: {body}"
+        );
+        assert!(body.contains("The subscription was not taken"), "{body}");
+    }
+    let (head, _) = post_form(
+        port,
+        "/instances/nowhere.fleet.test/alerts",
+        "channel=email&target=a%40b.example",
+    );
+    assert!(head.starts_with("http/1.1 404"), "{head}");
 }

@@ -50,59 +50,87 @@ pub struct SubscribeQuery {
     pub secret: Option<String>,
 }
 
+/// Why a subscription was not taken: status, error name and message (the API answers them as
+/// JSON, the page's form as a page).
+struct Refused(StatusCode, &'static str, String);
+
+/// The one subscription path behind the API and the instance page's form: the channel and host
+/// checked, the client's hourly limit, then a confirmation sent to the target.
+async fn subscribe_any(
+    st: &AppState,
+    client: IpAddr,
+    q: SubscribeQuery,
+) -> Result<(String, vigil_store::Channel, vigil_store::Subscription), Refused> {
+    let Some(d) = &st.alerts else {
+        return Err(Refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "alerts-off",
+            "this Vigil sends no alerts".into(),
+        ));
+    };
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let (Some(host), Some(channel), Some(target)) =
+        (nonempty(q.host), nonempty(q.channel), nonempty(q.target))
+    else {
+        return Err(Refused(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "host, channel and target are required".into(),
+        ));
+    };
+    let Some(channel) = vigil_store::Channel::parse(channel.trim()) else {
+        return Err(Refused(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "channel is webhook, email, ntfy or mastodon".into(),
+        ));
+    };
+    let Ok(host) = crate::host_param(&host) else {
+        return Err(Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-hostname",
+            "Invalid hostname".into(),
+        ));
+    };
+    match st.store.instance(&host).await {
+        Ok(Some(_)) => {}
+        _ => {
+            return Err(Refused(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("{host} is not in the list"),
+            ));
+        }
+    }
+    if !st.subscribe_limit.admit(client) {
+        return Err(Refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "too many subscriptions from your address; try again in an hour".into(),
+        ));
+    }
+    let secret = q.secret.filter(|s| !s.trim().is_empty());
+    match d
+        .subscribe(&host, channel, target.trim(), secret.as_deref())
+        .await
+    {
+        Ok(s) => Ok((host, channel, s)),
+        Err(e) => Err(Refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-subscription",
+            e.to_string(),
+        )),
+    }
+}
+
 /// `POST /api/v1/alerts/subscribe`.
 pub async fn subscribe(
     State(st): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(q): Query<SubscribeQuery>,
 ) -> Response {
-    let Some(d) = &st.alerts else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "alerts-off",
-            "this Vigil sends no alerts",
-        );
-    };
-    let (Some(host), Some(channel), Some(target)) = (q.host, q.channel, q.target) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "host, channel and target are required",
-        );
-    };
-    let Some(channel) = vigil_store::Channel::parse(channel.trim()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "bad-request",
-            "channel is webhook, email, ntfy or mastodon",
-        );
-    };
-    let Ok(host) = crate::host_param(&host) else {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-hostname",
-            "Invalid hostname",
-        );
-    };
-    match st.store.instance(&host).await {
-        Ok(Some(_)) => {}
-        _ => {
-            return error(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                &format!("{host} is not in the list"),
-            );
-        }
-    }
-    if !st.subscribe_limit.admit(client.ip()) {
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "too many subscriptions from your address; try again in an hour",
-        );
-    }
-    match d.subscribe(&host, channel, target.trim(), q.secret.as_deref()).await {
-        Ok(s) => (
+    match subscribe_any(&st, client.ip(), q).await {
+        Ok((host, channel, s)) => (
             StatusCode::ACCEPTED,
             axum::Json(serde_json::json!({
                 "subscription": s.id,
@@ -113,7 +141,75 @@ pub async fn subscribe(
             })),
         )
             .into_response(),
-        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid-subscription", &e.to_string()),
+        Err(Refused(status, name, message)) => error(status, name, &message),
+    }
+}
+
+/// The instance page's alert form: channel, target and (for webhooks) the signing secret.
+#[derive(Debug, Default, Deserialize)]
+pub struct SubscribeForm {
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// `POST /instances/{host}/alerts`: the form on the instance page. Back to the page when the
+/// confirmation went out, else a page saying why not.
+pub async fn subscribe_form(
+    State(st): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    axum::extract::Form(form): axum::extract::Form<SubscribeForm>,
+) -> Response {
+    let q = SubscribeQuery {
+        host: Some(raw.clone()),
+        channel: Some(form.channel),
+        target: Some(form.target),
+        secret: Some(form.secret),
+    };
+    match subscribe_any(&st, client.ip(), q).await {
+        Ok((host, _, _)) => {
+            let to = format!("/instances/{host}?alerts=sent#alerts");
+            match axum::http::HeaderValue::from_str(&to) {
+                Ok(loc) => {
+                    (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, loc)]).into_response()
+                }
+                Err(_) => message(StatusCode::OK, "Alerts", "The confirmation was sent.", ""),
+            }
+        }
+        Err(Refused(status, name, text)) => message(
+            status,
+            "No subscription",
+            &format!("The subscription was not taken: {text}."),
+            name,
+        ),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    version: &'static str,
+    title: &'a str,
+    text: &'a str,
+    error: &'a str,
+}
+
+/// A short page with one message (the alert pages' answers).
+fn message(status: StatusCode, title: &str, text: &str, error: &str) -> Response {
+    use askama::Template;
+    let page = MessagePage {
+        version: env!("CARGO_PKG_VERSION"),
+        title,
+        text,
+        error,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, text.to_string()).into_response(),
     }
 }
 
@@ -125,13 +221,7 @@ pub struct ConfirmQuery {
 
 /// `GET /alerts/confirm?token=`: a small page saying whether it worked.
 pub async fn confirm(State(st): State<AppState>, Query(q): Query<ConfirmQuery>) -> Response {
-    let page = |status: StatusCode, text: &str| {
-        let body = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Vigil alerts</title><link rel=\"stylesheet\" href=\"/static/vigil.css\"></head><body><main><h1>Vigil alerts</h1><p>{}</p><p><a href=\"/\">The list</a></p></main></body></html>",
-            crate::svg::esc(text)
-        );
-        (status, Html(body)).into_response()
-    };
+    let page = |status: StatusCode, text: &str| message(status, "Vigil alerts", text, "");
     let Some(d) = &st.alerts else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,

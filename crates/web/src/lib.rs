@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
             "/instances/{host}/rescan",
             axum::routing::post(pages::rescan),
         )
+        .route(
+            "/instances/{host}/alerts",
+            axum::routing::post(alerts::subscribe_form),
+        )
         .route("/static/vigil.css", get(pages::css))
         .route("/alerts/confirm", get(alerts::confirm))
         .layer(set(

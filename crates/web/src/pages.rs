@@ -420,6 +420,9 @@ struct InstancePage {
     /// Why this page is not a row of the list (a public scan of a host that is no fediverse
     /// server), when it is not.
     off_list: String,
+    /// The alert form is shown when this list sends alerts.
+    alerts_on: bool,
+    alerts_note: String,
 }
 
 /// `GET /instances/{host}`.
@@ -460,6 +463,13 @@ pub async fn instance_page(
         },
         rescan: st.public.is_some(),
         off_list: String::new(),
+        alerts_on: st.alerts.is_some(),
+        alerts_note: match note.alerts.as_deref() {
+            Some("sent") => "A confirmation was sent to the address you gave; alerts start once \
+                             its link is opened."
+                .into(),
+            _ => String::new(),
+        },
     };
     if instance.opted_out.is_some() {
         page.missing =
@@ -592,6 +602,8 @@ pub async fn instance_page(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct RescanNote {
     pub rescan: Option<String>,
+    /// `sent` after the alert form's confirmation went out.
+    pub alerts: Option<String>,
 }
 
 /// `POST /instances/{host}/rescan`: the "rescan now" button. Obeys the cooldown (a scan
