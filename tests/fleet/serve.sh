@@ -8,6 +8,7 @@
 #   down.fleet.test     resolves to 127.0.0.2, where nothing listens (connection refused)
 #   plain.fleet.test    a web site, not a fediverse server (no NodeInfo)
 #   loopback.vigil-test.net, metadata.vigil-test.net, private.vigil-test.net: public-looking names
+#                       (peers.fleet.test shares loopback.vigil-test.net, for the monitor's guard)
 #                       on 127.0.0.1, 169.254.169.254 and 10.11.12.13, for the public scan's guard
 #                       (which refuses them before connecting: nothing is ever sent there)
 #
@@ -96,7 +97,7 @@ http {
   }
   map \$host \$peers {
     default "";
-    peers.fleet.test '["fosstodon.org", "Mastodon.Social", "mastodon.social.", "*.hidden.org", "127.0.0.1", "localhost", "peer.test", "bad_name.org", "i0001.fleet.test", "social.vigil-example.net"]';
+    peers.fleet.test '["fosstodon.org", "Mastodon.Social", "mastodon.social.", "*.hidden.org", "127.0.0.1", "localhost", "peer.test", "bad_name.org", "i0001.fleet.test", "social.vigil-example.net", "loopback.vigil-test.net"]';
   }
   server {
     listen 127.0.0.1:$http default_server;

@@ -216,6 +216,16 @@ fn story(database: &str, tag: &str) {
     assert_eq!(by_host["instances"][0]["rank"], 2);
     assert!(!log.contains("panicked"), "{log}");
 
+    // A discovered peer whose name leads to loopback is listed but never contacted: the
+    // monitor's guard refuses it before any check or scan (were it let through, the fleet's
+    // nginx on 127.0.0.1 would answer and the row would fill). Several check intervals pass.
+    std::thread::sleep(Duration::from_secs(5));
+    let list = get_json(port, "/api/v1/instances?limit=100");
+    let lo = row(&list, "loopback.vigil-test.net").expect("the peer is listed");
+    assert!(lo["last_scan_at"].is_null(), "{lo}");
+    assert!(lo["up"].is_null(), "{lo}");
+    assert_eq!(lo["uptime"]["checks"].as_i64(), Some(0), "{lo}");
+
     // SIGTERM: a clean stop within the grace period.
     let mut serve = serve;
     let status = serve.term(Duration::from_secs(40));

@@ -9,18 +9,56 @@ use crate::{ListQuery, ListRow, ScanSummary, SortKey, Store, StoreError};
 /// How long a list total is reused.
 const TOTAL_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Totals of recent list queries, keyed by their WHERE clause and values.
+/// A refresh not finished after this long was abandoned (its request failed or was dropped);
+/// the next caller counts again.
+const REFRESH_ABANDONED: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One remembered total: when it was counted, the count, and since when a caller has been
+/// counting it again.
+#[derive(Debug, Clone, Copy)]
+struct Total {
+    at: std::time::Instant,
+    n: i64,
+    refreshing: Option<std::time::Instant>,
+}
+
+/// What the cache says of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Counted within the TTL.
+    Fresh(i64),
+    /// Older, and another caller is counting it again: use this meanwhile.
+    Stale(i64),
+    /// This caller counts (none known yet, or it is stale and nobody else is on it).
+    Count,
+}
+
+/// Totals of recent list queries, keyed by their WHERE clause and values. When one goes stale,
+/// only one caller counts it again while the others keep using the old figure: under load,
+/// every request that arrived during a slow count would otherwise run the count too.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TotalCache(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, i64)>>>,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Total>>>,
 );
 
 impl TotalCache {
-    fn get(&self, key: &str) -> Option<i64> {
-        let map = self.0.lock().ok()?;
-        map.get(key)
-            .filter(|(at, _)| at.elapsed() < TOTAL_TTL)
-            .map(|(_, n)| *n)
+    fn lookup(&self, key: &str) -> Lookup {
+        let Ok(mut map) = self.0.lock() else {
+            return Lookup::Count;
+        };
+        let Some(t) = map.get_mut(key) else {
+            return Lookup::Count;
+        };
+        if t.at.elapsed() < TOTAL_TTL {
+            return Lookup::Fresh(t.n);
+        }
+        match t.refreshing {
+            Some(since) if since.elapsed() < REFRESH_ABANDONED => Lookup::Stale(t.n),
+            _ => {
+                t.refreshing = Some(std::time::Instant::now());
+                Lookup::Count
+            }
+        }
     }
 
     /// Forgets every total: instances came, went, opted out or died.
@@ -33,9 +71,16 @@ impl TotalCache {
     fn put(&self, key: String, n: i64) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() > 1024 {
-                map.retain(|_, (at, _)| at.elapsed() < TOTAL_TTL);
+                map.retain(|_, t| t.at.elapsed() < TOTAL_TTL);
             }
-            map.insert(key, (std::time::Instant::now(), n));
+            map.insert(
+                key,
+                Total {
+                    at: std::time::Instant::now(),
+                    n,
+                    refreshing: None,
+                },
+            );
         }
     }
 }
@@ -153,9 +198,9 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         let key = format!("{}|{:?}|{:?}", f.sql, f.software, f.min_rank);
-        let total = match self.totals.get(&key) {
-            Some(n) => n,
-            None => {
+        let total = match self.totals.lookup(&key) {
+            Lookup::Fresh(n) | Lookup::Stale(n) => n,
+            Lookup::Count => {
                 let n = count.fetch_one(&self.pool).await?;
                 self.totals.put(key, n);
                 n
@@ -187,5 +232,43 @@ impl Store {
             });
         }
         Ok((out, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_caller_recounts_a_stale_total() {
+        let cache = TotalCache::default();
+        assert_eq!(cache.lookup("k"), Lookup::Count);
+        cache.put("k".into(), 7);
+        assert_eq!(cache.lookup("k"), Lookup::Fresh(7));
+        // Age it past the TTL.
+        if let Ok(mut map) = cache.0.lock()
+            && let Some(t) = map.get_mut("k")
+        {
+            t.at -= TOTAL_TTL * 2;
+        }
+        assert_eq!(cache.lookup("k"), Lookup::Count, "the first caller counts");
+        assert_eq!(
+            cache.lookup("k"),
+            Lookup::Stale(7),
+            "the others use the old one"
+        );
+        assert_eq!(cache.lookup("k"), Lookup::Stale(7));
+        cache.put("k".into(), 8);
+        assert_eq!(cache.lookup("k"), Lookup::Fresh(8));
+        // A refresh that never finished is taken over.
+        if let Ok(mut map) = cache.0.lock()
+            && let Some(t) = map.get_mut("k")
+        {
+            t.at -= TOTAL_TTL * 2;
+            t.refreshing = Some(std::time::Instant::now() - REFRESH_ABANDONED * 2);
+        }
+        assert_eq!(cache.lookup("k"), Lookup::Count);
+        cache.clear();
+        assert_eq!(cache.lookup("k"), Lookup::Count);
     }
 }
