@@ -8,9 +8,9 @@
 #   down.fleet.test     resolves to 127.0.0.2, where nothing listens (connection refused)
 #   plain.fleet.test    a web site, not a fediverse server (no NodeInfo)
 #   loopback.vigil-test.net, metadata.vigil-test.net, private.vigil-test.net: public-looking names
-#                       (peers.fleet.test shares loopback.vigil-test.net, for the monitor's guard)
 #                       on 127.0.0.1, 169.254.169.254 and 10.11.12.13, for the public scan's guard
-#                       (which refuses them before connecting: nothing is ever sent there)
+#                       (which refuses them before connecting: nothing is ever sent there);
+#                       peers.fleet.test shares loopback.vigil-test.net, for the monitor's guard
 #
 #   serve.sh hosts [N]              add N names i0001…iNNNN.fleet.test (default 400) and the
 #                                   special names to /etc/hosts (root; idempotent)
