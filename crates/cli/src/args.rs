@@ -37,6 +37,9 @@ pub enum Command {
     Instances(crate::list::InstancesArgs),
     /// Re-assess every stored scan from its evidence with this version's grading.
     Regrade(crate::list::RegradeArgs),
+    /// Remove old uptime checks, evidence and scans now (the monitor does it every 6 hours);
+    /// every instance keeps its newest scan, and the uptime figures are kept.
+    Prune(crate::list::PruneArgs),
     /// Write the whole list (rank order, as the API shows it) as JSON or CSV.
     Export(crate::list::ExportArgs),
     /// Alert subscriptions: add (webhook, mail, ntfy, Mastodon DM), list, remove.

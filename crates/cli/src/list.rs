@@ -92,6 +92,9 @@ pub struct MonitorArgs {
     /// Down this long means dead [default: 14d] (shorter only for tests).
     #[arg(long, hide = true, value_name = "DURATION")]
     pub dead_after: Option<String>,
+    /// Time between prunes of the store [default: 6h] (shorter only for tests).
+    #[arg(long, hide = true, value_name = "DURATION")]
+    pub prune_every: Option<String>,
     /// Port for http:// (test setups).
     #[arg(long, hide = true)]
     pub http_port: Option<u16>,
@@ -99,7 +102,72 @@ pub struct MonitorArgs {
     #[arg(long, hide = true)]
     pub https_port: Option<u16>,
     #[command(flatten)]
+    pub keep: KeepArgs,
+    #[command(flatten)]
     pub alerts: crate::alerts::AlertArgs,
+}
+
+/// What the store keeps (`forever` keeps everything of that kind).
+#[derive(Debug, Clone, Args)]
+pub struct KeepArgs {
+    /// Keep raw uptime checks this long; the daily uptime figures are always kept [default: 7d].
+    #[arg(long, env = "VIGIL_KEEP_CHECKS", value_name = "DURATION")]
+    pub keep_checks: Option<String>,
+    /// Keep the evidence of older scans this long (what `vigil regrade` re-assesses); each
+    /// instance's newest scan keeps its evidence [default: 30d].
+    #[arg(long, env = "VIGIL_KEEP_EVIDENCE", value_name = "DURATION")]
+    pub keep_evidence: Option<String>,
+    /// Keep older scans this long; each instance's newest is always kept [default: 180d].
+    #[arg(long, env = "VIGIL_KEEP_SCANS", value_name = "DURATION")]
+    pub keep_scans: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub db: DatabaseArg,
+    #[command(flatten)]
+    pub keep: KeepArgs,
+}
+
+/// The retention from the flags, the file and the defaults.
+fn retention(k: &KeepArgs, file: &FileConfig) -> anyhow::Result<vigil_store::Retention> {
+    let d = vigil_store::Retention::default();
+    let one = |flag: &Option<String>,
+               key: &Option<String>,
+               default: Option<i64>|
+     -> anyhow::Result<Option<i64>> {
+        match flag.as_deref().or(key.as_deref()) {
+            None => Ok(default),
+            Some(t) if t.trim().eq_ignore_ascii_case("forever") => Ok(None),
+            Some(t) => {
+                let secs = parse_duration(t)?.as_secs();
+                Ok(Some(i64::try_from(secs).unwrap_or(i64::MAX)))
+            }
+        }
+    };
+    Ok(vigil_store::Retention {
+        checks: one(&k.keep_checks, &file.keep_checks, d.checks)?,
+        evidence: one(&k.keep_evidence, &file.keep_evidence, d.evidence)?,
+        scans: one(&k.keep_scans, &file.keep_scans, d.scans)?,
+    })
+}
+
+/// `vigil prune`: one prune now, with what it removed.
+pub fn run_prune(a: &PruneArgs) -> anyhow::Result<()> {
+    let file = load_file(a.db.config.as_deref())?;
+    let keep = retention(&a.keep, &file)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let store = open(&a.db, &file).await?;
+        let p = store.prune(vigil_scan::now(), &keep).await?;
+        println!(
+            "pruned {} uptime checks, the evidence of {} scans and {} scans",
+            p.checks, p.evidence, p.scans
+        );
+        store.close().await;
+        Ok(())
+    })
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +363,9 @@ pub(crate) struct FileConfig {
     ca_file: Vec<PathBuf>,
     resolver: Option<std::net::SocketAddr>,
     trust_anchor: Option<PathBuf>,
+    keep_checks: Option<String>,
+    keep_evidence: Option<String>,
+    keep_scans: Option<String>,
     #[serde(default)]
     pub(crate) alerts: crate::alerts::AlertsFile,
 }
@@ -392,6 +463,8 @@ fn monitor_setup(
     cfg.check_timeout = duration(&a.check_timeout, &file.check_timeout, "10s")?;
     cfg.tick = duration(&a.tick, &None, "2s")?;
     cfg.dead_after = duration(&a.dead_after, &None, "14d")?;
+    cfg.retention = retention(&a.keep, file)?;
+    cfg.prune_every = duration(&a.prune_every, &None, "6h")?;
     cfg.scan_concurrency = a
         .scan_concurrency
         .or(file.scan_concurrency)

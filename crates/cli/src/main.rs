@@ -81,6 +81,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             list::run_regrade(&a)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Prune(a) => {
+            list::run_prune(&a)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Dns(a) => dns::run(&a),
         Command::Alerts(a) => alerts::run(&a),
         Command::Explain(a) => {

@@ -57,6 +57,9 @@ pub struct MonitorConfig {
     pub grace: Duration,
     /// Down this long means dead (14 days; shorter only in tests).
     pub dead_after: Duration,
+    /// What the store keeps, and how often the monitor prunes the rest.
+    pub retention: vigil_store::Retention,
+    pub prune_every: Duration,
 }
 
 impl MonitorConfig {
@@ -78,6 +81,8 @@ impl MonitorConfig {
             dead_after: Duration::from_secs(
                 u64::try_from(schedule::DEAD_AFTER_SECS).unwrap_or(1_209_600),
             ),
+            retention: vigil_store::Retention::default(),
+            prune_every: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -222,7 +227,8 @@ impl Monitor {
             .await?;
         let checks = tokio::spawn(Arc::clone(&self).check_loop(shutdown.clone()));
         let scans = tokio::spawn(Arc::clone(&self).scan_loop(shutdown.clone()));
-        let (c, s) = tokio::join!(checks, scans);
+        let prunes = tokio::spawn(Arc::clone(&self).prune_loop(shutdown.clone()));
+        let (c, s, _) = tokio::join!(checks, scans, prunes);
         info!(worker = %self.cfg.worker, "monitor stopped");
         match (c, s) {
             (Ok(Err(e)), _) | (_, Ok(Err(e))) => Err(e),
@@ -301,6 +307,33 @@ impl Monitor {
     /// one (so tests never ask the system's), else the system's.
     async fn addresses(&self, host: &Hostname) -> Vec<IpAddr> {
         public::outside_addresses(&self.profile, host).await
+    }
+
+    /// Prunes the store now and then every `prune_every` (see [`vigil_store::Retention`]);
+    /// a failed prune is logged and tried again next time, it never stops the monitor.
+    async fn prune_loop(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            match self
+                .store
+                .prune(vigil_scan::now(), &self.cfg.retention)
+                .await
+            {
+                Ok(p) if p != vigil_store::Pruned::default() => {
+                    info!(
+                        checks = p.checks,
+                        evidence = p.evidence,
+                        scans = p.scans,
+                        "pruned"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => warn!(error = %e, "prune failed"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(self.cfg.prune_every.max(Duration::from_secs(1))) => {}
+            }
+        }
     }
 
     /// The profile and clients for an instance from `source`.

@@ -13,6 +13,7 @@ mod list;
 mod observatory;
 mod open;
 mod postpone;
+mod prune;
 mod read;
 mod record;
 mod rows;
@@ -26,6 +27,7 @@ pub use alerts::{
 pub use error::StoreError;
 pub use list::MAX_PAGE;
 pub use observatory::{ScanRef, ScoreChange};
+pub use prune::{Pruned, Retention};
 pub use read::BadgeFacts;
 pub use schema::SCHEMA_VERSION;
 pub use types::{

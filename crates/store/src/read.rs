@@ -117,24 +117,29 @@ impl Store {
     }
 
     /// A page of stored evidence for regrading: scans with `id > after_id`, lowest id first,
-    /// at most `batch`, evidence decompressed. Page on with the last id returned.
+    /// at most `batch`, evidence decompressed. Page on with the last id returned. Scans whose
+    /// evidence was pruned (see [`Store::prune`]) are passed over: there is nothing to
+    /// re-assess, and their reports stay as they were.
     pub async fn scans_for_regrade(
         &self,
         after_id: i64,
         batch: u32,
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
-        sqlx::query("SELECT id, host, evidence FROM scans WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after_id)
-            .bind(i64::from(batch.max(1)))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                let evidence: Vec<u8> = row.try_get("evidence")?;
-                Ok((id, row.try_get("host")?, gunzip(&evidence, id)?))
-            })
-            .collect()
+        sqlx::query(
+            "SELECT id, host, evidence FROM scans WHERE id > $1 AND length(evidence) > 0 \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(i64::from(batch.max(1)))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            let evidence: Vec<u8> = row.try_get("evidence")?;
+            Ok((id, row.try_get("host")?, gunzip(&evidence, id)?))
+        })
+        .collect()
     }
 
     /// Replaces a scan's figures, report and algorithm after regrading, and the instance's

@@ -1233,3 +1233,133 @@ async fn badge_facts_in_one_read(db: &TestDb) {
     assert_eq!((opted.rating_grade, opted.rating_score), (None, None));
     store.close().await;
 }
+
+on_both!(prune_keeps_the_newest_scan_and_the_uptime);
+async fn prune_keeps_the_newest_scan_and_the_uptime(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .add_instances(
+            &[("a.example", "operator"), ("b.example", "operator")],
+            NOW,
+            60,
+        )
+        .await
+        .unwrap();
+    scan_now(&store, "a.example", NOW, "C", 60).await;
+    scan_now(&store, "b.example", NOW, "B", 75).await;
+    scan_now(&store, "a.example", NOW + 20 * DAY, "B", 70).await;
+    scan_now(&store, "a.example", NOW + 50 * DAY, "A", 90).await;
+    // Checks early on and at the end.
+    let mut early = 0;
+    for at in [NOW + 100, NOW + 200, NOW + 300, NOW + 50 * DAY + 5] {
+        let claims = store
+            .claim(JobKind::Check, "w", at, 600, 1000)
+            .await
+            .unwrap();
+        for c in &claims {
+            assert!(
+                store
+                    .record_check(&check(&c.host, at, true, false), "w", at + 60, 0)
+                    .await
+                    .unwrap()
+            );
+            if at < NOW + DAY {
+                early += 1;
+            }
+        }
+    }
+    assert!(early >= 4, "{early} early checks");
+    let now = NOW + 50 * DAY + 10;
+    let uptime_before = store.uptime("a.example", now, 90).await.unwrap();
+    let keep = vigil_store::Retention {
+        checks: Some(10 * DAY),
+        evidence: Some(10 * DAY),
+        scans: Some(45 * DAY),
+    };
+    let pruned = store.prune(now, &keep).await.unwrap();
+    assert_eq!(
+        pruned,
+        vigil_store::Pruned {
+            checks: early,
+            evidence: 1,
+            scans: 1
+        }
+    );
+    // The uptime figures rest on the day rollups, which stay.
+    assert_eq!(
+        store.uptime("a.example", now, 90).await.unwrap(),
+        uptime_before
+    );
+    // a keeps its scans of day 20 (report only) and day 50; b keeps its only, old scan.
+    let a = store.history("a.example", 0).await.unwrap();
+    let at: Vec<i64> = a.scans.iter().map(|s| s.scanned_at - NOW).collect();
+    assert_eq!(at, vec![20 * DAY, 50 * DAY]);
+    assert_eq!(store.history("b.example", 0).await.unwrap().scans.len(), 1);
+    let regradable: Vec<String> = store
+        .scans_for_regrade(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, host, evidence)| {
+            assert!(evidence.contains("pad"), "whole evidence");
+            host
+        })
+        .collect();
+    assert_eq!(
+        regradable,
+        vec!["b.example", "a.example"],
+        "the newest of each"
+    );
+    assert!(store.latest_report("a.example").await.unwrap().is_some());
+    // Nothing more to do; forever keeps everything.
+    assert_eq!(
+        store.prune(now, &keep).await.unwrap(),
+        vigil_store::Pruned::default()
+    );
+    let forever = vigil_store::Retention {
+        checks: None,
+        evidence: None,
+        scans: None,
+    };
+    assert_eq!(
+        store.prune(now + 999 * DAY, &forever).await.unwrap(),
+        vigil_store::Pruned::default()
+    );
+    store.close().await;
+}
+
+on_both!(prune_goes_through_many_batches);
+async fn prune_goes_through_many_batches(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .add_instances(&[("a.example", "operator")], NOW, 60)
+        .await
+        .unwrap();
+    let raw = db.raw().await;
+    // 12,000 old checks and 10 recent ones, written directly (far past one batch).
+    for (from, n) in [(NOW - 30 * DAY, 12_000), (NOW, 10)] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO checks (host, checked_at, up, void) \
+             SELECT 'a.example', {from} + i, 1, 0 FROM n"
+        )))
+        .execute(&raw)
+        .await
+        .unwrap();
+    }
+    let keep = vigil_store::Retention {
+        checks: Some(DAY),
+        evidence: None,
+        scans: None,
+    };
+    let pruned = store.prune(NOW, &keep).await.unwrap();
+    assert_eq!(pruned.checks, 12_000);
+    let left: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM checks")
+        .fetch_one(&raw)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(left, 10);
+    store.close().await;
+}
