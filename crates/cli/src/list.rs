@@ -671,6 +671,7 @@ pub fn run_monitor(
                 metrics: metrics_handle.clone(),
                 alerts: Some(Arc::clone(&alerting.dispatcher)),
                 subscribe_limit: Arc::default(),
+                badges: Arc::default(),
             };
             let stop_api = stop.clone();
             api = Some(tokio::spawn(vigil_web::serve(

@@ -35,6 +35,8 @@ pub struct AppState {
     pub alerts: Option<Arc<vigil_alerts::Dispatcher>>,
     /// Public subscriptions per client address.
     pub subscribe_limit: Arc<alerts::SubscribeLimit>,
+    /// What badges showed lately (badges are fetched far more than anything else).
+    pub badges: Arc<pages::BadgeCache>,
 }
 
 /// `GET /metrics`: the monitor's counters and histograms, plus gauges read from the store

@@ -634,6 +634,44 @@ pub async fn rescan(
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, loc)]).into_response())
 }
 
+/// How long a badge's facts are reused: a badge may lag a new scan by this much (browsers and
+/// image proxies keep it an hour anyway, by its Cache-Control).
+const BADGE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// Hosts remembered at most (unknown names included, so a flood of made-up names costs one
+/// read each and a bounded amount of memory).
+const BADGE_HOSTS: usize = 50_000;
+
+/// Badge facts read lately, per host. Badges sit on other sites' pages, so they are fetched far
+/// more often than anything else the list serves, mostly for the same few hosts.
+#[derive(Debug, Default)]
+pub struct BadgeCache(
+    std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, Option<vigil_store::BadgeFacts>)>,
+    >,
+);
+
+impl BadgeCache {
+    fn get(&self, host: &str) -> Option<Option<vigil_store::BadgeFacts>> {
+        let map = self.0.lock().ok()?;
+        map.get(host)
+            .filter(|(at, _)| at.elapsed() < BADGE_TTL)
+            .map(|(_, f)| f.clone())
+    }
+
+    fn put(&self, host: &str, facts: Option<vigil_store::BadgeFacts>) {
+        let Ok(mut map) = self.0.lock() else {
+            return;
+        };
+        if map.len() >= BADGE_HOSTS {
+            map.retain(|_, (at, _)| at.elapsed() < BADGE_TTL);
+            if map.len() >= BADGE_HOSTS {
+                map.clear();
+            }
+        }
+        map.insert(host.to_string(), (std::time::Instant::now(), facts));
+    }
+}
+
 /// `GET /badge/{host}.svg` and `GET /badge/{host}.json` (shields.io's endpoint schema).
 pub async fn badge(
     State(st): State<AppState>,
@@ -650,7 +688,15 @@ pub async fn badge(
         ));
     };
     let host = crate::host_param(raw)?;
-    let (message, letter) = match st.store.badge_facts(&host).await? {
+    let facts = match st.badges.get(&host) {
+        Some(f) => f,
+        None => {
+            let f = st.store.badge_facts(&host).await?;
+            st.badges.put(&host, f.clone());
+            f
+        }
+    };
+    let (message, letter) = match facts {
         None => ("not listed".to_string(), None),
         Some(f) if f.opted_out => ("opted out".to_string(), None),
         Some(f) if !f.scanned => ("not scanned".to_string(), None),
@@ -800,5 +846,35 @@ pub async fn scan_form(
             }
             Ok(resp)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_badge_cache_remembers_and_stays_bounded() {
+        let cache = BadgeCache::default();
+        assert_eq!(cache.get("a.example"), None);
+        cache.put("a.example", None);
+        assert_eq!(
+            cache.get("a.example"),
+            Some(None),
+            "unknown names are remembered too"
+        );
+        let facts = vigil_store::BadgeFacts {
+            scanned: true,
+            rating_grade: Some("A".into()),
+            rating_score: Some(88),
+            ..Default::default()
+        };
+        cache.put("b.example", Some(facts.clone()));
+        assert_eq!(cache.get("b.example"), Some(Some(facts)));
+        for i in 0..BADGE_HOSTS + 10 {
+            cache.put(&format!("h{i}.example"), None);
+        }
+        let len = cache.0.lock().map(|m| m.len()).unwrap_or(usize::MAX);
+        assert!(len <= BADGE_HOSTS, "{len} hosts remembered");
     }
 }
