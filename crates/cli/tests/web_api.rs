@@ -209,6 +209,61 @@ fn observatory_routes_answer_like_the_reference() {
     );
 }
 
+/// A listener on loopback that accepts connections and never says a word.
+fn silent_listener() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    port
+}
+
+#[test]
+#[ignore = "needs knot: scripts/test.sh"]
+fn a_host_that_never_answers_gets_its_finding() {
+    // Every connection of the scan goes to a listener that never answers: the scan ends at its
+    // deadline, and the answer is that finding, not a blank gateway timeout of the web layer.
+    let scratch = Scratch::new("silent");
+    let (http, https) = (silent_listener(), silent_listener());
+    let port = free_port();
+    let args: Vec<String> = [
+        "serve",
+        "--no-monitor",
+        "--allow-private",
+        "--database",
+        &scratch.path("list.db"),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        // Longer than the 10 s every other request is held to: the scan routes wait for it.
+        "--scan-timeout",
+        "12s",
+        "--resolver",
+        &script("tests/dns/serve.sh", &["addr"]),
+        "--http-port",
+        &http.to_string(),
+        "--https-port",
+        &https.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let serve = Running::spawn(&args, scratch.path("serve.log"));
+    wait_for(Duration::from_secs(20), "the API", || get(port, "/healthz"));
+    let (status, scan) = call(port, "POST", "/api/v2/scan?host=i0001.fleet.test");
+    assert_eq!(status, 200, "{scan}");
+    assert_eq!(scan["error"], "The site seems to be down.", "{scan}");
+    assert_eq!(scan["grade"], Value::Null);
+    let (head, _) = post_form(port, "/scan", "host=i0002.fleet.test");
+    assert!(head.starts_with("http/1.1 303"), "{head}");
+    let (_, page) = get(port, "/instances/i0002.fleet.test").unwrap();
+    assert!(page.contains("could not be reached"), "{page}");
+    assert!(!serve.log_text().contains("panicked"));
+}
+
 /// A form POST: (lower-cased head, body).
 fn post_form(port: u16, path: &str, form: &str) -> (String, String) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();

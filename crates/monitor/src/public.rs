@@ -64,6 +64,8 @@ pub struct PublicLimits {
     /// Scans running at once, and waiting beyond those.
     pub running: usize,
     pub waiting: usize,
+    /// How long a scan may wait for a free slot before the answer is "busy".
+    pub queue_wait: Duration,
     /// Operators scanning their own LAN (and tests on loopback) lift the address guard.
     pub allow_private: bool,
     /// When a scanned host is scanned again by the monitor.
@@ -77,6 +79,7 @@ impl Default for PublicLimits {
             window: Duration::from_secs(300),
             running: 4,
             waiting: 16,
+            queue_wait: Duration::from_secs(30),
             allow_private: false,
             scan_interval: Duration::from_secs(86_400),
         }
@@ -121,6 +124,21 @@ impl PublicScans {
             limits,
             clients: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The longest a scan request can take: the wait for a free slot, then the scan's own
+    /// deadline, with a margin. The web layer's timeout for the scan routes is this, so a host
+    /// that never answers still gets its finding (a timeout is a result) rather than a blank
+    /// gateway error, and nothing waits for ever.
+    pub fn answer_within(&self) -> Duration {
+        self.limits.queue_wait
+            + self
+                .profile
+                .probe
+                .limits
+                .total_timeout
+                .max(self.trusted.probe.limits.total_timeout)
+            + Duration::from_secs(12)
     }
 
     /// The limits this service runs with (the about page states them).
@@ -251,10 +269,9 @@ impl PublicScans {
         }
         self.admit(client, now).map_err(Refusal::RateLimited)?;
         let _queued = self.waiting.try_acquire().map_err(|_| Refusal::Busy)?;
-        let _running = self
-            .running
-            .acquire()
+        let _running = tokio::time::timeout(self.limits.queue_wait, self.running.acquire())
             .await
+            .map_err(|_| Refusal::Busy)?
             .map_err(|_| Refusal::Failed("the scanner is shutting down".into()))?;
         // Another request may have scanned the host while this one waited.
         if let Some(recent) = self

@@ -78,6 +78,13 @@ fn set(
     )
 }
 
+/// How long any request but a scan may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
+    tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
+}
+
 /// The router with every route, a request timeout and security headers of our own.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -88,11 +95,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/instances/{host}", get(report))
         .route("/api/v1/instances/{host}/history", get(history))
         .route("/badge/{file}", get(pages::badge))
-        .route("/api/v2/scan", axum::routing::post(observatory::v2_scan))
-        .route(
-            "/api/v2/analyze",
-            get(observatory::v2_analyze_get).post(observatory::v2_analyze_post),
-        )
         .route(
             "/api/v2/grade_distribution",
             get(observatory::v2_grade_distribution),
@@ -102,11 +104,6 @@ pub fn router(state: AppState) -> Router {
             get(observatory::v2_recommendation_matrix),
         )
         .route("/api/v2/version", get(observatory::v2_version))
-        .route(
-            "/api/v1/analyze",
-            get(observatory::v1_analyze).post(observatory::v1_analyze),
-        )
-        .route("/api/v1/scan", axum::routing::post(observatory::v1_scan))
         .route(
             "/api/v1/alerts/subscribe",
             axum::routing::post(alerts::subscribe),
@@ -120,12 +117,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::list_page))
         .route("/about", get(pages::about))
-        .route("/scan", axum::routing::post(pages::scan_form))
         .route("/instances/{host}", get(pages::instance_page))
-        .route(
-            "/instances/{host}/rescan",
-            axum::routing::post(pages::rescan),
-        )
         .route(
             "/instances/{host}/alerts",
             axum::routing::post(alerts::subscribe_form),
@@ -140,16 +132,52 @@ pub fn router(state: AppState) -> Router {
             header::HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ));
+    // The routes that scan answer when the scan is done: their limit is the public scan's own
+    // (queue wait plus scan deadline), so a host that never answers gets its timeout finding.
+    let scan_limit = state
+        .public
+        .as_ref()
+        .map_or(REQUEST_TIMEOUT, |p| p.answer_within());
+    let scanning = Router::new()
+        .route("/api/v2/scan", axum::routing::post(observatory::v2_scan))
+        .route(
+            "/api/v2/analyze",
+            get(observatory::v2_analyze_get).post(observatory::v2_analyze_post),
+        )
+        .route(
+            "/api/v1/analyze",
+            get(observatory::v1_analyze).post(observatory::v1_analyze),
+        )
+        .route("/api/v1/scan", axum::routing::post(observatory::v1_scan))
+        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ))
+        .merge(
+            Router::new()
+                .route("/scan", axum::routing::post(pages::scan_form))
+                .route(
+                    "/instances/{host}/rescan",
+                    axum::routing::post(pages::rescan),
+                )
+                .layer(set(
+                    header::HeaderName::from_static("cross-origin-resource-policy"),
+                    "same-origin",
+                ))
+                .layer(set(
+                    header::HeaderName::from_static("cross-origin-opener-policy"),
+                    "same-origin",
+                )),
+        )
+        .layer(timeout(scan_limit));
     Router::new()
-        .merge(api)
-        .merge(pages)
+        .merge(api.layer(timeout(REQUEST_TIMEOUT)))
+        .merge(pages.layer(timeout(REQUEST_TIMEOUT)))
+        .merge(scanning)
         .layer(axum::middleware::from_fn(etag))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(10),
-        ))
         .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(set(
             header::STRICT_TRANSPORT_SECURITY,

@@ -247,7 +247,57 @@ pub struct Guidance {
     pub advice: String,
 }
 
-/// The report of the stored JSON; `None` when it is not JSON at all.
+/// The report of the stored JSON; `None` when it is not JSON at all. A `null` counts as a
+/// missing field (the report writes `null` for every part it could not get, as for a host that
+/// never answered), so each one falls back to its default here.
 pub fn parse(json: &str) -> Option<Report> {
-    serde_json::from_str(json).ok()
+    let mut value: serde_json::Value = serde_json::from_str(json).ok()?;
+    strip_nulls(&mut value);
+    serde_json::from_value(value).ok()
+}
+
+/// Removes every `null` member of every object, however deep (pure).
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_that_never_answered_renders() {
+        let json = include_str!("../tests/fixtures/unreachable.report.json");
+        let r = parse(json).expect("the report of an unreachable host parses");
+        let u = r.unreachable.expect("unreachable");
+        assert_eq!(u.cause, "timed-out");
+        assert!(r.rating.is_none() && r.tls.is_none() && r.guidance.is_empty());
+        assert!(r.rating_unavailable.is_some());
+    }
+
+    #[test]
+    fn a_full_report_renders() {
+        let json = include_str!("../../scan/tests/fixtures/mastodon-like.report.json");
+        let r = parse(json).expect("the golden report parses");
+        assert!(r.rating.is_some() && r.tls.is_some() && r.observatory.is_some());
+        assert!(!r.changes.is_empty());
+    }
+
+    #[test]
+    fn nulls_anywhere_are_missing_fields() {
+        let r = parse(r#"{"host":"x","rating":{"score":null,"letter":"B","parts":null},"changes":[{"title":null}]}"#)
+            .expect("parses");
+        let rating = r.rating.expect("rating");
+        assert_eq!((rating.score, rating.letter.as_str()), (0, "B"));
+        assert!(rating.parts.is_empty());
+        assert_eq!(r.changes.len(), 1);
+        assert!(parse("not json").is_none());
+    }
 }

@@ -14,7 +14,7 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn script(path: &str, args: &[&str]) -> String {
+pub fn script(path: &str, args: &[&str]) -> String {
     let out = Command::new("bash")
         .arg(repo().join(path))
         .args(args)
