@@ -99,6 +99,13 @@ fn the_pages_render_sort_and_stay_strict() {
     assert!(page.contains("HTTP headers: Observatory A+"));
     assert!(page.contains("TLS: "));
     assert!(!page.contains("<script"));
+    // A host that refuses connections has a page with its finding.
+    let down = wait_for(Duration::from_secs(30), "the down host's scan", || {
+        let (_, page) = get_full(port, "/instances/down.fleet.test");
+        (!page.contains("has not been scanned yet")).then_some(page)
+    });
+    assert!(down.contains("could not be reached"), "{down}");
+    assert!(!down.contains("could not be read"), "{down}");
     let (_, opted) = get_full(port, "/instances/optout.fleet.test");
     assert!(opted.contains("opted out of the list"));
     assert!(
