@@ -507,7 +507,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT id, scanned_at, reachable, rating_score, rating_grade, observatory_score, \
              observatory_grade, tls_grade, ipv6, dnssec, software, version, version_verdict, \
-             open_registrations, report FROM scans WHERE host = $1 AND id < $2 \
+             open_registrations, report, report_gz FROM scans WHERE host = $1 AND id < $2 \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(host.to_string())
@@ -519,7 +519,7 @@ impl Store {
                 id: r.try_get("id")?,
                 scanned_at: r.try_get("scanned_at")?,
                 summary: summary_from(&r)?,
-                report_json: r.try_get("report")?,
+                report_json: crate::codec::report_of(&r, r.try_get("id")?)?,
             })
         })
         .transpose()

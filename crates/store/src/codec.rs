@@ -1,4 +1,5 @@
-//! Evidence is stored gzip'd: it is large, repetitive JSON that is read back only to regrade.
+//! Evidence and reports are stored gzip'd: both are large, repetitive JSON (a full report is
+//! about 33 KB, 6.5 KB compressed).
 
 use std::io::{Read, Write};
 
@@ -8,13 +9,13 @@ use flate2::write::GzEncoder;
 
 use crate::StoreError;
 
-/// Compresses evidence JSON for the `scans.evidence` column.
+/// Compresses JSON for the `scans.evidence` and `scans.report_gz` columns.
 pub(crate) fn gzip(text: &str) -> Result<Vec<u8>, StoreError> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder
         .write_all(text.as_bytes())
         .and_then(|()| encoder.finish())
-        .map_err(|e| StoreError::Corrupt(format!("cannot compress evidence: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("cannot compress: {e}")))
 }
 
 /// Reads back what [`gzip`] stored; anything else is corrupt data.
@@ -23,9 +24,21 @@ pub(crate) fn gunzip(bytes: &[u8], scan_id: i64) -> Result<String, StoreError> {
     GzDecoder::new(bytes)
         .read_to_string(&mut text)
         .map_err(|e| {
-            StoreError::Corrupt(format!("scan {scan_id}: evidence is not gzip'd UTF-8: {e}"))
+            StoreError::Corrupt(format!(
+                "scan {scan_id}: stored JSON is not gzip'd UTF-8: {e}"
+            ))
         })?;
     Ok(text)
+}
+
+/// A scan's report JSON from its row: gzip'd in `report_gz` since schema 4, plain in `report`
+/// for scans stored before. The row must carry both columns.
+pub(crate) fn report_of(row: &sqlx::any::AnyRow, scan_id: i64) -> Result<String, StoreError> {
+    use sqlx::Row;
+    match row.try_get::<Option<Vec<u8>>, _>("report_gz")? {
+        Some(bytes) => gunzip(&bytes, scan_id),
+        None => Ok(row.try_get("report")?),
+    }
 }
 
 /// A host's place in the check interval: FNV-1a, so it is the same on every run and machine

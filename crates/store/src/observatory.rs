@@ -31,8 +31,8 @@ impl Store {
         since: i64,
     ) -> Result<Option<ScanRef>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, host, scanned_at, report FROM scans WHERE host = $1 AND scanned_at >= $2 \
-             ORDER BY scanned_at DESC, id DESC LIMIT 1",
+            "SELECT id, host, scanned_at, report, report_gz FROM scans WHERE host = $1 \
+             AND scanned_at >= $2 ORDER BY scanned_at DESC, id DESC LIMIT 1",
         )
         .bind(host.to_string())
         .bind(since)
@@ -43,7 +43,7 @@ impl Store {
                 id: r.try_get("id")?,
                 host: r.try_get("host")?,
                 scanned_at: r.try_get("scanned_at")?,
-                report_json: r.try_get("report")?,
+                report_json: crate::codec::report_of(&r, r.try_get("id")?)?,
             })
         })
         .transpose()

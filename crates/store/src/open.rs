@@ -99,11 +99,24 @@ impl Store {
                     .connect(&sqlite_url(&path))
                     .await
                     .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
-                // Persistent in the file; set once, before anything else writes.
-                sqlx::query("PRAGMA journal_mode = WAL")
-                    .execute(&pool)
-                    .await
-                    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                // Persistent in the file; set once, before anything else writes. Switching a
+                // new file to WAL needs it to itself, and SQLite answers "locked" at once
+                // (without waiting out the busy timeout) when another process opening the
+                // same new file holds it: try again for a while.
+                let mut tries = 0;
+                loop {
+                    match sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&pool)
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(e) if is_locked(&e) && tries < 100 => {
+                            tries += 1;
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(e) => return Err(StoreError::Connect(format!("{path}: {e}"))),
+                    }
+                }
                 (Backend::Sqlite, pool)
             }
         };
@@ -118,6 +131,13 @@ impl Store {
         }
         Ok(store)
     }
+}
+
+/// SQLite's SQLITE_BUSY ("database is locked").
+fn is_locked(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "5")
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::codec::{gunzip, unix_day};
+use crate::codec::{gunzip, gzip, report_of, unix_day};
 use crate::rows::{bind_summary, summary_cols, summary_from};
 use crate::{Backend, Event, History, ScanRow, ScanSummary, Store, StoreError, Uptime, UptimeDay};
 
@@ -11,14 +11,14 @@ impl Store {
     /// opted-out instance shows its name only).
     pub async fn latest_report(&self, host: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.report AS report FROM scans s JOIN instances i ON i.host = s.host \
-             WHERE s.host = $1 AND i.opted_out IS NULL \
+            "SELECT s.id AS id, s.report AS report, s.report_gz AS report_gz FROM scans s \
+             JOIN instances i ON i.host = s.host WHERE s.host = $1 AND i.opted_out IS NULL \
              ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1",
         )
         .bind(host.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| r.try_get("report")).transpose()?)
+        row.map(|r| report_of(&r, r.try_get("id")?)).transpose()
     }
 
     /// An instance's scans, uptime days and events since `since` (unix seconds), oldest first.
@@ -158,11 +158,11 @@ impl Store {
             "UPDATE scans SET reachable = $1, rating_score = $2, rating_grade = $3, \
              rating_rank = $4, observatory_score = $5, observatory_grade = $6, tls_grade = $7, \
              tls_rank = $8, ipv6 = $9, dnssec = $10, software = $11, version = $12, \
-             version_verdict = $13, open_registrations = $14, report = $15, algorithm = $16 \
-             WHERE id = $17",
+             version_verdict = $13, open_registrations = $14, report = '', report_gz = $15, \
+             algorithm = $16 WHERE id = $17",
         );
         let done = bind_summary(scan, summary)
-            .bind(report_json.to_string())
+            .bind(gzip(report_json)?)
             .bind(algorithm.to_string())
             .bind(id)
             .execute(&mut *tx)

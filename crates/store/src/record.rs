@@ -148,14 +148,15 @@ async fn store_scan(tx: &mut Transaction<'static, Any>, scan: &NewScan) -> Resul
     let insert = sqlx::query(concat!(
         "INSERT INTO scans (host, scanned_at, worker, ",
         summary_cols!(),
-        ", report, evidence, algorithm) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id"
+        ", report, report_gz, evidence, algorithm) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id"
     ))
     .bind(scan.host.clone())
     .bind(scan.scanned_at)
     .bind(scan.worker.clone());
     let id: i64 = bind_summary(insert, &scan.summary)
-        .bind(scan.report_json.clone())
+        .bind(String::new())
+        .bind(gzip(&scan.report_json)?)
         .bind(gzip(&scan.evidence_json)?)
         .bind(scan.algorithm.clone())
         .fetch_one(&mut **tx)

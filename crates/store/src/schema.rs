@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::{Backend, Store, StoreError};
 
 /// The newest schema this build knows; a database at a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Arbitrary but fixed key for the PostgreSQL advisory lock that serialises migrations when
 /// several processes open one database at once.
@@ -18,6 +18,7 @@ const SQLITE: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_sort_indexes.sql"),
     ),
+    (4, include_str!("../migrations/sqlite/0004_report_gz.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_sort_indexes.sql"),
     ),
+    (4, include_str!("../migrations/postgres/0004_report_gz.sql")),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction (DDL is transactional on

@@ -47,10 +47,22 @@ async fn old_databases_migrate_forward(db: &TestDb) {
         "DROP INDEX instances_uptime30_host",
         "DROP INDEX instances_uptime90_host",
         "DROP INDEX instances_last_scan_host",
+        "ALTER TABLE scans DROP COLUMN report_gz",
         "DELETE FROM schema_version WHERE version >= 2",
+        // A scan as schema 1 stored it: the report as plain JSON.
+        "INSERT INTO instances (host, added_at, source, next_check_at, next_scan_at) \
+         VALUES ('old.example', 0, 'operator', 0, 0)",
     ] {
         sqlx::query(sql).execute(&raw).await.unwrap();
     }
+    sqlx::query(
+        "INSERT INTO scans (host, scanned_at, worker, reachable, report, evidence, algorithm) \
+         VALUES ('old.example', 5, 'w', 1, '{\"old\":true}', $1, 'a')",
+    )
+    .bind(Vec::<u8>::new())
+    .execute(&raw)
+    .await
+    .unwrap();
     raw.close().await;
     let store = db.open().await;
     let s = store
@@ -58,6 +70,11 @@ async fn old_databases_migrate_forward(db: &TestDb) {
         .await
         .unwrap();
     assert!(s.confirmed);
+    // The old plain report reads back as it was; a new one is stored compressed.
+    assert_eq!(
+        store.latest_report("old.example").await.unwrap().as_deref(),
+        Some(r#"{"old":true}"#)
+    );
     store.close().await;
     let raw = db.raw().await;
     let v: i64 = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
@@ -65,7 +82,7 @@ async fn old_databases_migrate_forward(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(v, vigil_store::SCHEMA_VERSION);
-    assert_eq!(v, 3);
+    assert_eq!(v, 4);
     raw.close().await;
 }
 

@@ -1363,3 +1363,59 @@ async fn prune_goes_through_many_batches(db: &TestDb) {
     assert_eq!(left, 10);
     store.close().await;
 }
+
+on_both!(reports_are_stored_compressed_and_read_back_exactly);
+async fn reports_are_stored_compressed_and_read_back_exactly(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .add_instances(&[("a.example", "operator")], NOW, 60)
+        .await
+        .unwrap();
+    // A real report: the golden one of the scan crate, as the monitor stores it (compact).
+    let golden: serde_json::Value = serde_json::from_str(include_str!(
+        "../../scan/tests/fixtures/mastodon-like.report.json"
+    ))
+    .unwrap();
+    let json = serde_json::to_string(&golden).unwrap();
+    let claims = store.claim(JobKind::Scan, "w", NOW, 600, 10).await.unwrap();
+    assert_eq!(claims.len(), 1);
+    let mut s = scan("a.example", NOW, "w", Some("A"), Some(90));
+    s.report_json = json.clone();
+    let id = store.record_scan(&s, NOW + DAY).await.unwrap().unwrap();
+    assert_eq!(
+        store.latest_report("a.example").await.unwrap(),
+        Some(json.clone())
+    );
+    let raw = db.raw().await;
+    let row = sqlx::query(
+        "SELECT CAST(length(report) AS BIGINT) AS plain, CAST(length(report_gz) AS BIGINT) AS gz \
+         FROM scans WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    let (plain, gz): (i64, i64) = (row.try_get("plain").unwrap(), row.try_get("gz").unwrap());
+    eprintln!("a {} byte report is stored in {gz} bytes", json.len());
+    assert_eq!(plain, 0);
+    assert!(gz * 3 < json.len() as i64, "{gz} of {}", json.len());
+    // The Observatory routes and alert rules read the same bytes.
+    let recent = store
+        .latest_scan_since("a.example", NOW - 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(recent.report_json, json);
+    // A regraded report is stored compressed too.
+    assert!(
+        store
+            .update_regraded(id, &s.summary, r#"{"regraded":true}"#, "v2")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.latest_report("a.example").await.unwrap().as_deref(),
+        Some(r#"{"regraded":true}"#)
+    );
+    store.close().await;
+}
