@@ -264,23 +264,6 @@ fn a_host_that_never_answers_gets_its_finding() {
     assert!(!serve.log_text().contains("panicked"));
 }
 
-/// A form POST: (lower-cased head, body).
-fn post_form(port: u16, path: &str, form: &str) -> (String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
-        form.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    (head.to_ascii_lowercase(), body.to_string())
-}
-
 #[test]
 #[ignore = "needs the fleet, knot: scripts/test.sh"]
 fn the_scan_form_on_the_list() {

@@ -11,22 +11,6 @@ use common::*;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-/// `GET path` with the response head kept.
-fn get_full(port: u16, path: &str) -> (String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    (head.to_ascii_lowercase(), body.to_string())
-}
-
 #[test]
 #[ignore = "needs the fleet, knot: scripts/test.sh"]
 fn the_pages_render_sort_and_stay_strict() {

@@ -85,6 +85,27 @@ fn timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
     tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
 }
 
+/// Headers of the API and the badges: other sites embed badges and call the API from browsers.
+fn shared(r: Router<AppState>) -> Router<AppState> {
+    r.layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .layer(set(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ))
+}
+
+/// Headers of the pages: they are this site's alone.
+fn own(r: Router<AppState>) -> Router<AppState> {
+    r.layer(set(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    ))
+    .layer(set(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ))
+}
+
 /// The router with every route, a request timeout and security headers of our own.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -107,13 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/alerts/subscribe",
             axum::routing::post(alerts::subscribe),
-        )
-        // Other sites embed badges and call the API from browsers.
-        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .layer(set(
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            "cross-origin",
-        ));
+        );
     let pages = Router::new()
         .route("/", get(pages::list_page))
         .route("/about", get(pages::about))
@@ -123,22 +138,14 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(alerts::subscribe_form),
         )
         .route("/static/vigil.css", get(pages::css))
-        .route("/alerts/confirm", get(alerts::confirm))
-        .layer(set(
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            "same-origin",
-        ))
-        .layer(set(
-            header::HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ));
+        .route("/alerts/confirm", get(alerts::confirm));
     // The routes that scan answer when the scan is done: their limit is the public scan's own
     // (queue wait plus scan deadline), so a host that never answers gets its timeout finding.
     let scan_limit = state
         .public
         .as_ref()
         .map_or(REQUEST_TIMEOUT, |p| p.answer_within());
-    let scanning = Router::new()
+    let scan_api = Router::new()
         .route("/api/v2/scan", axum::routing::post(observatory::v2_scan))
         .route(
             "/api/v2/analyze",
@@ -148,33 +155,18 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/analyze",
             get(observatory::v1_analyze).post(observatory::v1_analyze),
         )
-        .route("/api/v1/scan", axum::routing::post(observatory::v1_scan))
-        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .layer(set(
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            "cross-origin",
-        ))
-        .merge(
-            Router::new()
-                .route("/scan", axum::routing::post(pages::scan_form))
-                .route(
-                    "/instances/{host}/rescan",
-                    axum::routing::post(pages::rescan),
-                )
-                .layer(set(
-                    header::HeaderName::from_static("cross-origin-resource-policy"),
-                    "same-origin",
-                ))
-                .layer(set(
-                    header::HeaderName::from_static("cross-origin-opener-policy"),
-                    "same-origin",
-                )),
-        )
-        .layer(timeout(scan_limit));
+        .route("/api/v1/scan", axum::routing::post(observatory::v1_scan));
+    let scan_pages = Router::new()
+        .route("/scan", axum::routing::post(pages::scan_form))
+        .route(
+            "/instances/{host}/rescan",
+            axum::routing::post(pages::rescan),
+        );
     Router::new()
-        .merge(api.layer(timeout(REQUEST_TIMEOUT)))
-        .merge(pages.layer(timeout(REQUEST_TIMEOUT)))
-        .merge(scanning)
+        .merge(shared(api).layer(timeout(REQUEST_TIMEOUT)))
+        .merge(own(pages).layer(timeout(REQUEST_TIMEOUT)))
+        .merge(shared(scan_api).layer(timeout(scan_limit)))
+        .merge(own(scan_pages).layer(timeout(scan_limit)))
         .layer(axum::middleware::from_fn(etag))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(16 * 1024))

@@ -197,6 +197,37 @@ pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body.to_string()))
 }
 
+/// One request as written, on a fresh connection: (lower-cased response head, body).
+fn exchange(port: u16, request: &str) -> (String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.to_ascii_lowercase(), body.to_string())
+}
+
+/// `GET path` with the response head kept.
+pub fn get_full(port: u16, path: &str) -> (String, String) {
+    exchange(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// A form POST, as a browser sends one.
+pub fn post_form(port: u16, path: &str, form: &str) -> (String, String) {
+    exchange(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    )
+}
+
 /// `GET path` as JSON, panicking on anything else.
 pub fn get_json(port: u16, path: &str) -> Value {
     let (status, body) = get(port, path).unwrap_or_else(|| panic!("no answer for {path}"));
