@@ -90,6 +90,10 @@ fn the_pages_render_sort_and_stay_strict() {
     });
     assert!(down.contains("could not be reached"), "{down}");
     assert!(!down.contains("could not be read"), "{down}");
+    assert!(
+        down.contains("Nothing can be judged until") && !down.contains("does everything"),
+        "an unreachable host is not praised: {down}"
+    );
     let (_, opted) = get_full(port, "/instances/optout.fleet.test");
     assert!(opted.contains("opted out of the list"));
     assert!(
