@@ -270,6 +270,8 @@ fn the_scan_form_on_the_list() {
     let scratch = Scratch::new("scan-form");
     let fleet = Fleet::start(&scratch);
     let (serve, port) = serve(&scratch, &fleet, &["--allow-private"]);
+    let (_, about) = get(port, "/about").unwrap();
+    assert!(about.contains("lifted the address guard"), "{about}");
     let (_, list) = get(port, "/").unwrap();
     assert!(
         list.contains("<form class=\"scan\" method=\"post\" action=\"/scan\">"),
@@ -380,6 +382,8 @@ fn the_public_scan_refuses_private_targets() {
         let (s, _) = call(port, "POST", &format!("/api/v1/scan?host={host}"));
         assert_eq!(s, 422);
     }
+    let (_, about) = get(port, "/about").unwrap();
+    assert!(about.contains("id=\"public-scan\"") && !about.contains("lifted the address guard"));
     // The form on the list refuses them the same way, and says why.
     let (head, body) = post_form(port, "/scan", "host=metadata.vigil-test.net");
     assert!(head.starts_with("http/1.1 422"), "{head}");

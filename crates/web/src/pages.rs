@@ -376,12 +376,15 @@ struct AboutPage {
     user_agent: String,
     /// "10 scans every 5 minutes", or empty when the public scan is off.
     scan_rate: String,
+    /// The operator lifted the address guard (`--allow-private`).
+    guard_lifted: bool,
 }
 
 /// `GET /about`.
 pub async fn about(State(st): State<AppState>) -> Result<Response, ApiError> {
     render(&AboutPage {
         version: VERSION,
+        guard_lifted: st.public.as_ref().is_some_and(|p| p.limits().allow_private),
         scan_rate: st
             .public
             .as_ref()
