@@ -160,24 +160,76 @@ fn filter(q: &ListQuery) -> Filter {
     }
 }
 
+/// From this offset on, a page's hosts are picked first and only they are read in full. Before
+/// it, reading the rows straight off the index is cheaper than a hundred primary-key lookups
+/// afterwards (PostgreSQL, 30,000 instances: 1.0 ms against 2.5 ms for the first page, 7 ms
+/// against 70 ms at offset 20,000).
+const PICK_HOSTS_FROM: u32 = 500;
+
+/// The SQL of one page. Deep pages pick their hosts first, from the sort's covering index
+/// (schema 5: narrow entries carrying every column the filters read, so no table reads and no
+/// sort of every instance), then read only those rows; a sort of all full rows instead spilled
+/// to disk on PostgreSQL at offset 20,000.
+fn page_sql(q: &ListQuery, f: &Filter) -> String {
+    let order = order_by(q.sort, q.descending);
+    let (limit, offset) = (f.params + 1, f.params + 2);
+    let cols = concat!(
+        "host, opted_out, dead_since, moved_to, up, last_scan_at, ",
+        summary_cols!(),
+        ", up_30d, checks_30d, up_90d, checks_90d"
+    );
+    if q.offset < PICK_HOSTS_FROM {
+        format!(
+            "SELECT {cols} FROM instances{} ORDER BY {order} LIMIT ${limit} OFFSET ${offset}",
+            f.sql
+        )
+    } else {
+        format!(
+            "SELECT {cols} FROM instances WHERE host IN (SELECT host FROM instances{} \
+             ORDER BY {order} LIMIT ${limit} OFFSET ${offset}) ORDER BY {order}",
+            f.sql
+        )
+    }
+}
+
 impl Store {
+    /// The database's plan for one page of the list (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN`
+    /// on PostgreSQL), one line per step: the tests check that every sort reads its index, and
+    /// an operator can see why a page is slow.
+    pub async fn explain_list(&self, q: &ListQuery) -> Result<String, StoreError> {
+        let f = filter(q);
+        let prefix = match self.backend {
+            crate::Backend::Sqlite => "EXPLAIN QUERY PLAN ",
+            crate::Backend::Postgres => "EXPLAIN ",
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!("{prefix}{}", page_sql(q, &f))));
+        if let Some(software) = &f.software {
+            query = query.bind(software.clone());
+        }
+        if let Some(rank) = f.min_rank {
+            query = query.bind(rank);
+        }
+        let rows = query
+            .bind(i64::from(q.limit.clamp(1, MAX_PAGE)))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut lines = Vec::with_capacity(rows.len());
+        for row in &rows {
+            lines.push(match self.backend {
+                crate::Backend::Sqlite => row.try_get::<String, _>("detail")?,
+                crate::Backend::Postgres => row.try_get::<String, _>(0)?,
+            });
+        }
+        Ok(lines.join("\n"))
+    }
+
     /// One page of the ranked list and the number of rows the filters let through. Opted-out
     /// rows carry only their name; ranks count from the top of the whole list.
     pub async fn list(&self, q: &ListQuery) -> Result<(Vec<ListRow>, i64), StoreError> {
         let limit = q.limit.clamp(1, MAX_PAGE);
         let f = filter(q);
-        let sql = format!(
-            concat!(
-                "SELECT host, opted_out, dead_since, moved_to, up, last_scan_at, ",
-                summary_cols!(),
-                ", up_30d, checks_30d, up_90d, checks_90d FROM instances{} ORDER BY {} \
-                 LIMIT ${} OFFSET ${}"
-            ),
-            f.sql,
-            order_by(q.sort, q.descending),
-            f.params + 1,
-            f.params + 2
-        );
+        let sql = page_sql(q, &f);
         // Fixed fragments only: every value is a bound parameter.
         let mut page = sqlx::query(AssertSqlSafe(sql));
         let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(

@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::{Backend, Store, StoreError};
 
 /// The newest schema this build knows; a database at a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Arbitrary but fixed key for the PostgreSQL advisory lock that serialises migrations when
 /// several processes open one database at once.
@@ -19,6 +19,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0003_sort_indexes.sql"),
     ),
     (4, include_str!("../migrations/sqlite/0004_report_gz.sql")),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_covering_sort_indexes.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -28,6 +32,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0003_sort_indexes.sql"),
     ),
     (4, include_str!("../migrations/postgres/0004_report_gz.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_covering_sort_indexes.sql"),
+    ),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction (DDL is transactional on

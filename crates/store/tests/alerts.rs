@@ -42,11 +42,29 @@ async fn old_databases_migrate_forward(db: &TestDb) {
     for sql in [
         "DROP TABLE alerts",
         "DROP TABLE subscriptions",
-        "DROP INDEX instances_observatory_host",
-        "DROP INDEX instances_tls_host",
-        "DROP INDEX instances_uptime30_host",
-        "DROP INDEX instances_uptime90_host",
-        "DROP INDEX instances_last_scan_host",
+        "DROP INDEX instances_list_rating",
+        "DROP INDEX instances_list_observatory",
+        "DROP INDEX instances_list_tls",
+        "DROP INDEX instances_list_uptime30",
+        "DROP INDEX instances_list_uptime90",
+        "DROP INDEX instances_list_last_scan",
+        "DROP INDEX instances_list_host",
+        "DROP INDEX instances_list_software",
+        "DROP INDEX instances_list_version",
+        "DROP INDEX instances_list_ipv6",
+        "DROP INDEX instances_list_dnssec",
+        // The list's indexes as schema 1 made them.
+        "CREATE INDEX instances_rating ON instances \
+         (rating_rank DESC, rating_score DESC, observatory_score DESC, host)",
+        "CREATE INDEX instances_observatory ON instances (observatory_score)",
+        "CREATE INDEX instances_tls ON instances (tls_rank)",
+        "CREATE INDEX instances_uptime30 ON instances (uptime_30d_ppm)",
+        "CREATE INDEX instances_uptime90 ON instances (uptime_90d_ppm)",
+        "CREATE INDEX instances_last_scan ON instances (last_scan_at)",
+        "CREATE INDEX instances_software ON instances (software, version)",
+        "CREATE INDEX instances_version ON instances (version)",
+        "CREATE INDEX instances_ipv6 ON instances (ipv6)",
+        "CREATE INDEX instances_dnssec ON instances (dnssec)",
         "ALTER TABLE scans DROP COLUMN report_gz",
         "DELETE FROM schema_version WHERE version >= 2",
         // A scan as schema 1 stored it: the report as plain JSON.
@@ -82,7 +100,33 @@ async fn old_databases_migrate_forward(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(v, vigil_store::SCHEMA_VERSION);
-    assert_eq!(v, 4);
+    assert_eq!(v, 5);
+    // Schema 5 replaced the list's indexes with covering ones.
+    let indexes: Vec<String> = match db {
+        TestDb::Sqlite { .. } => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
+                .fetch_all(&raw)
+                .await
+        }
+        TestDb::Postgres { .. } => {
+            sqlx::query_scalar(
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()",
+            )
+            .fetch_all(&raw)
+            .await
+        }
+    }
+    .unwrap();
+    for gone in ["instances_rating", "instances_tls", "instances_software"] {
+        assert!(!indexes.iter().any(|i| i == gone), "{gone}: {indexes:?}");
+    }
+    for new in [
+        "instances_list_rating",
+        "instances_list_tls",
+        "instances_list_dnssec",
+    ] {
+        assert!(indexes.iter().any(|i| i == new), "{new}: {indexes:?}");
+    }
     raw.close().await;
 }
 
