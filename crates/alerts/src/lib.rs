@@ -19,17 +19,56 @@ pub use dispatch::{Delivery, DeliveryReport, Dispatcher, run};
 pub use rules::{Fired, Priority, RuleConfig, ScanFacts};
 pub use send::{Payload, Senders, signature};
 
+/// How the connection to the SMTP relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpSecurity {
+    /// Plain SMTP, for a relay on this machine or its own network (port 25).
+    #[default]
+    Plain,
+    /// STARTTLS, required: a relay that does not offer it gets no mail (submission, port 587).
+    StartTls,
+    /// TLS from the first byte (submissions, port 465; RFC 8314 prefers it).
+    Tls,
+}
+
+impl SmtpSecurity {
+    /// The usual port of each kind, when the operator names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpSecurity::Plain => 25,
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+        }
+    }
+}
+
 /// An SMTP relay for mail alerts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
-    /// Upgrade with STARTTLS (required then); plain SMTP otherwise (a local relay).
-    pub starttls: bool,
+    pub security: SmtpSecurity,
     pub username: Option<String>,
     pub password: Option<String>,
     /// The `From:` address.
     pub from: String,
+    /// PEM certificates to trust for the relay in place of the public web roots (a relay with
+    /// its own CA). Only with STARTTLS or TLS.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 /// The operator's bot account that sends direct messages.
@@ -90,7 +129,7 @@ impl Default for AlertConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The configuration cannot send on this channel.
-    #[error("not configured: {0}")]
+    #[error("{0}")]
     Config(String),
     /// The target is unusable (bad URL, address or handle, or a private address).
     #[error("bad target: {0}")]

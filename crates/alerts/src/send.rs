@@ -6,15 +6,18 @@ use std::sync::Arc;
 use hmac::{KeyInit, Mac};
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rustls::ClientConfig;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 use url::Url;
 use vigil_store::{Alert, Channel, Subscription};
 
 use crate::http::{self, HttpLimits};
 use crate::rules::Priority;
-use crate::{AlertConfig, SendError};
+use crate::{AlertConfig, SendError, SmtpConfig, SmtpSecurity};
 
 /// The JSON stored with each alert and POSTed to webhooks as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,19 +80,7 @@ impl Senders {
         let tls = http::default_tls()?;
         let smtp = match &cfg.smtp {
             None => None,
-            Some(s) => {
-                let mut b = if s.starttls {
-                    AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                        .map_err(|e| SendError::Config(format!("SMTP: {e}")))?
-                } else {
-                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
-                };
-                b = b.port(s.port).timeout(Some(cfg.timeout));
-                if let (Some(u), Some(p)) = (&s.username, &s.password) {
-                    b = b.credentials(Credentials::new(u.clone(), p.clone()));
-                }
-                Some(b.build())
-            }
+            Some(s) => Some(smtp_transport(s, cfg.timeout)?),
         };
         Ok(Senders { cfg, tls, smtp })
     }
@@ -242,6 +233,74 @@ impl Senders {
     }
 }
 
+/// The SMTP transport for the operator's relay. Credentials never cross the network in the
+/// clear: plain SMTP with a user name is refused unless the relay is on loopback.
+fn smtp_transport(
+    s: &SmtpConfig,
+    timeout: std::time::Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+        .port(s.port)
+        .timeout(Some(timeout));
+    let wrap: Option<fn(TlsParameters) -> Tls> = match s.security {
+        SmtpSecurity::Plain => None,
+        SmtpSecurity::StartTls => Some(Tls::Required),
+        SmtpSecurity::Tls => Some(Tls::Wrapper),
+    };
+    match wrap {
+        Some(wrap) => {
+            let mut params = TlsParameters::builder(s.host.clone());
+            if let Some(pem) = &s.ca_pem {
+                let found = CertificateDer::pem_slice_iter(pem)
+                    .filter(Result::is_ok)
+                    .count();
+                if found == 0 {
+                    return Err(SendError::Config(
+                        "SMTP CA file: no PEM certificate in it".into(),
+                    ));
+                }
+                let roots = Certificate::from_pem(pem)
+                    .map_err(|e| SendError::Config(format!("SMTP CA file: {e}")))?;
+                params = params
+                    .certificate_store(CertificateStore::None)
+                    .add_root_certificate(roots);
+            }
+            let params = params
+                .build_rustls()
+                .map_err(|e| SendError::Config(format!("SMTP TLS: {e}")))?;
+            b = b.tls(wrap(params));
+        }
+        None => {
+            if s.ca_pem.is_some() {
+                return Err(SendError::Config(
+                    "an SMTP CA file needs STARTTLS or TLS".into(),
+                ));
+            }
+            if s.username.is_some() && !is_loopback_name(&s.host) {
+                return Err(SendError::Config(format!(
+                    "SMTP credentials for {} would cross the network in the clear: \
+                     use STARTTLS or TLS (only a relay on loopback takes them over plain SMTP)",
+                    s.host
+                )));
+            }
+        }
+    }
+    if let (Some(u), Some(p)) = (&s.username, &s.password) {
+        b = b.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    Ok(b.build())
+}
+
+/// `localhost` or a loopback address literal.
+fn is_loopback_name(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `@user@host` from `@user@host` or `user@host`; `None` when it is not one.
 pub fn normalise_handle(raw: &str) -> Option<String> {
     let t = raw.trim().trim_start_matches('@');
@@ -299,5 +358,61 @@ mod tests {
     #[test]
     fn header_values_stay_ascii() {
         assert_eq!(header_text("bücher.example: A\r\n"), "b?cher.example: A??");
+    }
+
+    fn relay(host: &str, security: SmtpSecurity) -> SmtpConfig {
+        SmtpConfig {
+            host: host.into(),
+            port: security.default_port(),
+            security,
+            username: Some("vigil".into()),
+            password: Some("pw".into()),
+            from: "alerts@vigil.example".into(),
+            ca_pem: None,
+        }
+    }
+
+    fn refusal(s: &SmtpConfig) -> String {
+        match smtp_transport(s, std::time::Duration::from_secs(1)) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn credentials_never_go_out_in_the_clear() {
+        let e = refusal(&relay("smtp.example", SmtpSecurity::Plain));
+        assert!(e.contains("in the clear"), "{e}");
+        for local in ["127.0.0.1", "localhost", "::1", "[::1]"] {
+            assert_eq!(refusal(&relay(local, SmtpSecurity::Plain)), "", "{local}");
+        }
+        for secure in [SmtpSecurity::StartTls, SmtpSecurity::Tls] {
+            assert_eq!(refusal(&relay("smtp.example", secure)), "");
+        }
+        let mut anonymous = relay("smtp.example", SmtpSecurity::Plain);
+        anonymous.username = None;
+        anonymous.password = None;
+        assert_eq!(refusal(&anonymous), "");
+    }
+
+    #[test]
+    fn a_ca_file_must_hold_a_certificate_and_needs_tls() {
+        let mut s = relay("smtp.example", SmtpSecurity::StartTls);
+        s.ca_pem = Some(b"not a certificate".to_vec());
+        assert!(
+            refusal(&s).contains("no PEM certificate"),
+            "{}",
+            refusal(&s)
+        );
+        s.security = SmtpSecurity::Plain;
+        s.host = "127.0.0.1".into();
+        assert!(
+            refusal(&s).contains("needs STARTTLS or TLS"),
+            "{}",
+            refusal(&s)
+        );
+        assert_eq!(SmtpSecurity::Tls.default_port(), 465);
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("\"pw\""), "{shown}");
     }
 }

@@ -1,4 +1,5 @@
-//! Delivery end to end on loopback only: a webhook receiver that checks the HMAC, an SMTP sink,
+//! Delivery end to end on loopback only: a webhook receiver that checks the HMAC, SMTP sinks
+//! (plain, and STARTTLS or TLS with AUTH and a certificate from a CA made here),
 //! an ntfy stand-in and a stand-in for Mastodon's statuses API, all written here, against a
 //! SQLite store.
 
@@ -9,10 +10,11 @@ use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use vigil_alerts::{
-    AlertConfig, Delivery, Dispatcher, MastodonBot, Payload, ScanFacts, SmtpConfig, signature,
+    AlertConfig, Delivery, Dispatcher, MastodonBot, Payload, ScanFacts, SmtpConfig, SmtpSecurity,
+    signature,
 };
 use vigil_store::{AlertState, Channel, Instance, NewCheck, Store};
 
@@ -414,10 +416,11 @@ async fn mail_goes_through_smtp() {
     c.smtp = Some(SmtpConfig {
         host: "127.0.0.1".into(),
         port,
-        starttls: false,
+        security: SmtpSecurity::Plain,
         username: None,
         password: None,
         from: "Vigil <alerts@vigil.example>".into(),
+        ca_pem: None,
     });
     let cfg = Arc::new(c);
     let d = Dispatcher::new(Arc::clone(&store), Arc::clone(&cfg));
@@ -598,4 +601,314 @@ async fn on_scan_compares_with_the_stored_scan_before() {
     );
     store.close().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+// ---- SMTP with TLS: STARTTLS and implicit TLS, AUTH, and the relay's own CA ----
+
+/// The base64 of AUTH PLAIN for user `vigil`, password `s3cret pass`.
+const AUTH_PLAIN: &str = "AHZpZ2lsAHMzY3JldCBwYXNz";
+
+/// A CA, a second CA that vouches for nothing here, and a server configuration whose leaf
+/// (for 127.0.0.1) the first one signed.
+struct SmtpPki {
+    ca_pem: String,
+    other_ca_pem: String,
+    server: Arc<rustls::ServerConfig>,
+}
+
+fn ca(name: &str) -> (rcgen::CertificateParams, rcgen::KeyPair, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let pem = p.self_signed(&key).unwrap().pem();
+    (p, key, pem)
+}
+
+fn smtp_pki() -> &'static SmtpPki {
+    static PKI: std::sync::OnceLock<SmtpPki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| {
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let (params, key, ca_pem) = ca("Vigil SMTP test CA");
+        let (_, _, other_ca_pem) = ca("Some other CA");
+        let issuer = rcgen::Issuer::from_params(&params, &key);
+        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(leaf_cert.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+            )
+            .unwrap();
+        SmtpPki {
+            ca_pem,
+            other_ca_pem,
+            server: Arc::new(server),
+        }
+    })
+}
+
+/// What the TLS sink saw, over all its connections.
+#[derive(Debug, Default)]
+struct TlsSinkLog {
+    /// The AUTH PLAIN responses, as sent.
+    auth: Vec<String>,
+    /// Mails taken (envelope and data), each after TLS and a good AUTH.
+    mails: Vec<String>,
+    /// Commands refused: MAIL or AUTH before TLS, MAIL before AUTH, bad credentials.
+    refused: Vec<String>,
+    /// TLS handshakes that failed (the client gave up on the certificate).
+    handshake_failures: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SinkMode {
+    /// Plain at first, TLS after STARTTLS (port 587's way).
+    StartTls,
+    /// TLS from the first byte (port 465's way).
+    Implicit,
+}
+
+/// An SMTP relay as a careful provider runs one: TLS before anything else, then AUTH, then mail.
+async fn tls_smtp_sink(mode: SinkMode) -> (u16, Arc<Mutex<TlsSinkLog>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = Arc::new(Mutex::new(TlsSinkLog::default()));
+    let l2 = Arc::clone(&log);
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&smtp_pki().server));
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let log = Arc::clone(&l2);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let plain = match mode {
+                    SinkMode::Implicit => Some(sock),
+                    SinkMode::StartTls => smtp_session(sock, false, true, &log).await,
+                };
+                let Some(plain) = plain else { return };
+                match acceptor.accept(plain).await {
+                    // After STARTTLS the client speaks first (EHLO again); on 465 we greet.
+                    Ok(tls) => {
+                        smtp_session(tls, true, mode == SinkMode::Implicit, &log).await;
+                    }
+                    Err(_) => log.lock().unwrap().handshake_failures += 1,
+                }
+            });
+        }
+    });
+    (port, log)
+}
+
+/// One SMTP conversation on `stream`. Answers `Some(stream)` when the client asked for
+/// STARTTLS (only offered while `encrypted` is false), `None` when it is over.
+async fn smtp_session<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    encrypted: bool,
+    greet: bool,
+    log: &Mutex<TlsSinkLog>,
+) -> Option<S> {
+    let mut r = BufReader::new(stream);
+    if greet {
+        r.get_mut().write_all(b"220 sink ESMTP\r\n").await.ok()?;
+    }
+    let mut authed = false;
+    let mut envelope = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let cmd = line.to_ascii_uppercase();
+        let reply: String = if cmd.starts_with("EHLO") {
+            let extension = if encrypted {
+                "AUTH PLAIN LOGIN"
+            } else {
+                "STARTTLS"
+            };
+            format!("250-sink\r\n250-8BITMIME\r\n250 {extension}\r\n")
+        } else if cmd.starts_with("STARTTLS") && !encrypted {
+            r.get_mut()
+                .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                .await
+                .ok()?;
+            return Some(r.into_inner());
+        } else if cmd.starts_with("AUTH PLAIN ") && encrypted {
+            let given = line["AUTH PLAIN ".len()..].trim().to_string();
+            let good = given == AUTH_PLAIN;
+            log.lock().unwrap().auth.push(given);
+            if good {
+                authed = true;
+                "235 2.7.0 Authentication successful\r\n".into()
+            } else {
+                log.lock().unwrap().refused.push(line.clone());
+                "535 5.7.8 Authentication credentials invalid\r\n".into()
+            }
+        } else if cmd.starts_with("AUTH") || (cmd.starts_with("MAIL") && !(encrypted && authed)) {
+            log.lock().unwrap().refused.push(line.clone());
+            "530 5.7.0 Must issue a STARTTLS command and authenticate first\r\n".into()
+        } else if cmd.starts_with("MAIL") || cmd.starts_with("RCPT") {
+            envelope.push_str(&line);
+            "250 OK\r\n".into()
+        } else if cmd.starts_with("DATA") {
+            r.get_mut().write_all(b"354 go on\r\n").await.ok()?;
+            let mut data = envelope.clone();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l).await.unwrap_or(0) == 0 || l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            log.lock().unwrap().mails.push(data);
+            "250 queued\r\n".into()
+        } else if cmd.starts_with("QUIT") {
+            let _ = r.get_mut().write_all(b"221 bye\r\n").await;
+            return None;
+        } else {
+            "250 OK\r\n".into()
+        };
+        r.get_mut().write_all(reply.as_bytes()).await.ok()?;
+    }
+}
+
+/// A relay reached with `security`, trusting `ca_pem`, with the sink's user and password.
+fn tls_relay(port: u16, security: SmtpSecurity, ca_pem: &str, password: &str) -> SmtpConfig {
+    SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        security,
+        username: Some("vigil".into()),
+        password: Some(password.into()),
+        from: "Vigil <alerts@vigil.example>".into(),
+        ca_pem: Some(ca_pem.as_bytes().to_vec()),
+    }
+}
+
+/// Raises one "back up" alert for admin@a.example by mail and delivers it once; answers the
+/// delivery report and the alert's last error.
+async fn mail_one(relay: SmtpConfig) -> (vigil_alerts::DeliveryReport, Option<String>) {
+    let (store, dir) = store().await;
+    let mut c = config();
+    c.smtp = Some(relay);
+    let cfg = Arc::new(c);
+    let d = Dispatcher::new(Arc::clone(&store), Arc::clone(&cfg));
+    d.add_operator(
+        "a.example",
+        Channel::Email,
+        "admin@a.example",
+        None,
+        "operator",
+    )
+    .await
+    .unwrap();
+    d.on_check(&down_instance(1_000), &back_up(8_200))
+        .await
+        .unwrap();
+    let delivery = Delivery::new(Arc::clone(&store), Arc::clone(&cfg)).unwrap();
+    let report = delivery.deliver_due(now()).await.unwrap();
+    let error = store.alerts(None, 10).await.unwrap()[0].last_error.clone();
+    eprintln!("{report:?}, last error {error:?}");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+    (report, error)
+}
+
+#[tokio::test]
+async fn mail_over_starttls_with_auth_and_the_relays_own_ca() {
+    let (port, log) = tls_smtp_sink(SinkMode::StartTls).await;
+    let relay = tls_relay(
+        port,
+        SmtpSecurity::StartTls,
+        &smtp_pki().ca_pem,
+        "s3cret pass",
+    );
+    let (report, error) = mail_one(relay).await;
+    assert_eq!(report.sent, 1, "{error:?}");
+    let log = log.lock().unwrap();
+    assert_eq!(log.auth, [AUTH_PLAIN], "the password went over TLS, once");
+    assert!(log.refused.is_empty(), "{:?}", log.refused);
+    assert_eq!(log.mails.len(), 1);
+    assert!(
+        log.mails[0].contains("RCPT TO:<admin@a.example>"),
+        "{}",
+        log.mails[0]
+    );
+    assert!(
+        log.mails[0].contains("Subject: a.example is back up"),
+        "{}",
+        log.mails[0]
+    );
+}
+
+#[tokio::test]
+async fn mail_over_implicit_tls() {
+    let (port, log) = tls_smtp_sink(SinkMode::Implicit).await;
+    let relay = tls_relay(port, SmtpSecurity::Tls, &smtp_pki().ca_pem, "s3cret pass");
+    let (report, error) = mail_one(relay).await;
+    assert_eq!(report.sent, 1, "{error:?}");
+    let log = log.lock().unwrap();
+    assert_eq!(log.auth, [AUTH_PLAIN]);
+    assert_eq!(log.mails.len(), 1);
+}
+
+#[tokio::test]
+async fn a_relay_certificate_from_another_ca_gets_no_mail_and_no_password() {
+    for (mode, security) in [
+        (SinkMode::StartTls, SmtpSecurity::StartTls),
+        (SinkMode::Implicit, SmtpSecurity::Tls),
+    ] {
+        let (port, log) = tls_smtp_sink(mode).await;
+        let relay = tls_relay(port, security, &smtp_pki().other_ca_pem, "s3cret pass");
+        let (report, error) = mail_one(relay).await;
+        assert_eq!((report.sent, report.retrying), (0, 1), "{mode:?}");
+        let error = error.unwrap_or_default();
+        assert!(
+            error.to_lowercase().contains("certificate"),
+            "{mode:?}: {error}"
+        );
+        let log = log.lock().unwrap();
+        assert!(
+            log.auth.is_empty() && log.mails.is_empty(),
+            "{mode:?}: {log:?}"
+        );
+        assert_eq!(log.handshake_failures, 1, "{mode:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_relay_without_starttls_gets_no_mail_when_it_is_required() {
+    // The plain sink offers no STARTTLS: a downgrade (or a misconfigured relay) must not be
+    // answered with the mail in the clear.
+    let (port, mails) = smtp_sink().await;
+    let relay = tls_relay(
+        port,
+        SmtpSecurity::StartTls,
+        &smtp_pki().ca_pem,
+        "s3cret pass",
+    );
+    let (report, error) = mail_one(relay).await;
+    assert_eq!((report.sent, report.retrying), (0, 1));
+    assert!(mails.lock().unwrap().is_empty());
+    assert!(error.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_an_error_the_operator_can_read() {
+    let (port, log) = tls_smtp_sink(SinkMode::StartTls).await;
+    let relay = tls_relay(port, SmtpSecurity::StartTls, &smtp_pki().ca_pem, "wrong");
+    let (report, error) = mail_one(relay).await;
+    assert_eq!((report.sent, report.retrying), (0, 1));
+    let error = error.unwrap_or_default();
+    assert!(
+        error.contains("535") || error.to_lowercase().contains("auth"),
+        "{error}"
+    );
+    assert!(log.lock().unwrap().mails.is_empty());
 }

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde::Deserialize;
 use std::sync::Arc;
-use vigil_alerts::{AlertConfig, Dispatcher, MastodonBot, SmtpConfig};
+use vigil_alerts::{AlertConfig, Dispatcher, MastodonBot, SmtpConfig, SmtpSecurity};
 use vigil_store::{Channel, Store};
 
 use crate::list::{DatabaseArg, FileConfig, load_file, open, parse_duration};
@@ -14,15 +14,23 @@ use crate::list::{DatabaseArg, FileConfig, load_file, open, parse_duration};
 /// Alert settings, flattened into the monitor's flags.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AlertArgs {
-    /// SMTP relay for mail alerts, HOST:PORT (plain SMTP unless --smtp-starttls).
+    /// SMTP relay for mail alerts, HOST[:PORT] (plain SMTP on 25 unless --smtp-starttls, 587,
+    /// or --smtp-tls, 465).
     #[arg(long, env = "VIGIL_SMTP_SERVER", value_name = "HOST:PORT")]
     pub smtp_server: Option<String>,
     /// The From: address of mail alerts.
     #[arg(long, env = "VIGIL_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
-    /// Require STARTTLS on the SMTP connection.
-    #[arg(long, env = "VIGIL_SMTP_STARTTLS")]
+    /// Require STARTTLS on the SMTP connection (a relay that does not offer it gets no mail).
+    #[arg(long, env = "VIGIL_SMTP_STARTTLS", conflicts_with = "smtp_tls")]
     pub smtp_starttls: bool,
+    /// Speak TLS to the SMTP relay from the first byte (submissions, port 465).
+    #[arg(long, env = "VIGIL_SMTP_TLS")]
+    pub smtp_tls: bool,
+    /// PEM file of the CA certificates to trust for the SMTP relay instead of the public web
+    /// roots (a relay with its own CA).
+    #[arg(long, env = "VIGIL_SMTP_CA_FILE", value_name = "PEM")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// SMTP user name (with VIGIL_SMTP_PASSWORD).
     #[arg(long, env = "VIGIL_SMTP_USER", value_name = "USER")]
     pub smtp_user: Option<String>,
@@ -64,6 +72,8 @@ pub struct AlertsFile {
     smtp_server: Option<String>,
     smtp_from: Option<String>,
     smtp_starttls: Option<bool>,
+    smtp_tls: Option<bool>,
+    smtp_ca_file: Option<std::path::PathBuf>,
     smtp_user: Option<String>,
     mastodon_instance: Option<String>,
     alert_down_after: Option<String>,
@@ -181,26 +191,35 @@ pub fn config(a: &AlertArgs, f: &AlertsFile, user_agent: &str) -> anyhow::Result
     }
     cfg.public_url = a.public_url.clone().or_else(|| f.public_url.clone());
     if let Some(server) = a.smtp_server.as_deref().or(f.smtp_server.as_deref()) {
-        let (host, port) = match server.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_string(),
-                p.parse::<u16>()
-                    .with_context(|| format!("--smtp-server {server:?}: bad port"))?,
-            ),
-            None => (server.to_string(), 25),
+        let starttls = a.smtp_starttls || f.smtp_starttls.unwrap_or(false);
+        let tls = a.smtp_tls || f.smtp_tls.unwrap_or(false);
+        let security = match (starttls, tls) {
+            (true, true) => bail!("choose one of --smtp-starttls and --smtp-tls"),
+            (true, false) => SmtpSecurity::StartTls,
+            (false, true) => SmtpSecurity::Tls,
+            (false, false) => SmtpSecurity::Plain,
         };
+        let (host, port) = smtp_host_port(server, security.default_port())?;
         let from = a
             .smtp_from
             .clone()
             .or_else(|| f.smtp_from.clone())
             .context("--smtp-server needs --smtp-from")?;
+        let ca_pem = match a.smtp_ca_file.as_ref().or(f.smtp_ca_file.as_ref()) {
+            None => None,
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("--smtp-ca-file {}", path.display()))?,
+            ),
+        };
         cfg.smtp = Some(SmtpConfig {
             host,
             port,
-            starttls: a.smtp_starttls || f.smtp_starttls.unwrap_or(false),
+            security,
             username: a.smtp_user.clone().or_else(|| f.smtp_user.clone()),
             password: a.smtp_password.clone(),
             from,
+            ca_pem,
         });
     }
     if let Some(instance) = a
@@ -222,6 +241,33 @@ pub fn config(a: &AlertArgs, f: &AlertsFile, user_agent: &str) -> anyhow::Result
     Ok(cfg)
 }
 
+/// `HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT` of `--smtp-server`, with `default_port` when
+/// none is given.
+fn smtp_host_port(server: &str, default_port: u16) -> anyhow::Result<(String, u16)> {
+    let bad = || format!("--smtp-server {server:?}: expected HOST, HOST:PORT or [IPV6]:PORT");
+    let (host, port) = if let Some(rest) = server.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').with_context(bad)?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':').with_context(bad)?)),
+        }
+    } else {
+        match server.split_once(':') {
+            Some((h, p)) if !p.contains(':') => (h, Some(p)),
+            Some(_) => bail!("{}", bad()),
+            None => (server, None),
+        }
+    };
+    if host.is_empty() {
+        bail!("{}", bad());
+    }
+    let port = match port {
+        None => default_port,
+        Some(p) => p.parse::<u16>().with_context(bad)?,
+    };
+    Ok((host.to_string(), port))
+}
+
 /// For `serve`/`worker`: the monitor's dispatcher, with the file's subscriptions in the store.
 pub struct Alerting {
     pub dispatcher: Arc<Dispatcher>,
@@ -241,6 +287,9 @@ impl Alerting {
         // `--allow-private` (own LAN, tests) also lets public subscriptions reach private targets.
         cfg.allow_private_targets = allow_private;
         let cfg = Arc::new(cfg);
+        // A relay that cannot be used (credentials in the clear, an empty CA file) stops the
+        // start with its reason rather than failing every mail later.
+        vigil_alerts::Senders::new(Arc::clone(&cfg)).context("alert settings")?;
         let dispatcher = Arc::new(Dispatcher::new(Arc::clone(store), Arc::clone(&cfg)));
         for s in &file.alerts.subscriptions {
             let host = host_arg(&s.host)?;
@@ -398,5 +447,64 @@ mod tests {
             ..AlertArgs::default()
         };
         assert!(config(&bot, &AlertsFile::default(), "V").is_err());
+    }
+
+    #[test]
+    fn smtp_server_names_and_ports() {
+        let ok = |s: &str, d: u16| smtp_host_port(s, d).ok();
+        assert_eq!(ok("mail.example", 587), Some(("mail.example".into(), 587)));
+        assert_eq!(
+            ok("mail.example:2525", 25),
+            Some(("mail.example".into(), 2525))
+        );
+        assert_eq!(ok("[::1]:2525", 25), Some(("::1".into(), 2525)));
+        assert_eq!(ok("[::1]", 465), Some(("::1".into(), 465)));
+        for bad in [
+            "",
+            ":25",
+            "mail.example:x",
+            "::1",
+            "[::1",
+            "[::1]x",
+            "a:70000",
+        ] {
+            assert!(smtp_host_port(bad, 25).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn smtp_security_from_flags_and_file() {
+        let file: AlertsFile = toml::from_str(
+            r#"
+            smtp_server = "mail.example"
+            smtp_from = "alerts@vigil.example"
+            smtp_tls = true
+            "#,
+        )
+        .unwrap_or_default();
+        let smtp = config(&AlertArgs::default(), &file, "V")
+            .ok()
+            .and_then(|c| c.smtp);
+        assert_eq!(
+            smtp.as_ref().map(|s| (s.security, s.port)),
+            Some((SmtpSecurity::Tls, 465))
+        );
+        let both = AlertArgs {
+            smtp_starttls: true,
+            ..AlertArgs::default()
+        };
+        let e = config(&both, &file, "V").err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("choose one")));
+        let missing = AlertArgs {
+            smtp_server: Some("mail.example".into()),
+            smtp_from: Some("a@vigil.example".into()),
+            smtp_starttls: true,
+            smtp_ca_file: Some("/nonexistent/ca.pem".into()),
+            ..AlertArgs::default()
+        };
+        let e = config(&missing, &AlertsFile::default(), "V")
+            .err()
+            .map(|e| format!("{e:#}"));
+        assert!(e.is_some_and(|e| e.contains("/nonexistent/ca.pem")));
     }
 }

@@ -146,3 +146,47 @@ fn explain_knows_every_result() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("-20"));
     assert_eq!(vigil(&["explain", "no-such-result"]).status.code(), Some(2));
 }
+
+#[test]
+fn serve_refuses_smtp_credentials_in_the_clear() {
+    let dir = std::env::temp_dir().join(format!("vigil-cli-smtp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("list.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "serve",
+            "--database",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-server",
+            "mail.vigil-test.invalid:25",
+            "--smtp-from",
+            "alerts@vigil.example",
+            "--smtp-user",
+            "vigil",
+        ])
+        .env("VIGIL_SMTP_PASSWORD", "s3cret")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("vigil runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("in the clear"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is never shown: {stderr}"
+    );
+    // Both ways of asking for TLS at once is a usage error.
+    let out = vigil(&[
+        "serve",
+        "--database",
+        &db,
+        "--smtp-server",
+        "mail.vigil-test.invalid",
+        "--smtp-starttls",
+        "--smtp-tls",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
