@@ -423,6 +423,53 @@ fn operations_routes() {
     let spec = get_json(port, "/api/openapi.json");
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v2/analyze"].is_object());
+    // The errors have the shapes the spec gives them.
+    for (method, path, route, status) in [
+        (
+            "GET",
+            "/api/v1/instances?limit=0",
+            "/api/v1/instances",
+            "400",
+        ),
+        (
+            "GET",
+            "/api/v1/instances/nowhere.fleet.test",
+            "/api/v1/instances/{host}",
+            "404",
+        ),
+        ("GET", "/api/v2/analyze?host=", "/api/v2/analyze", "400"),
+        ("POST", "/api/v1/scan?host=", "/api/v1/scan", "400"),
+    ] {
+        let (s, body) = call(port, method, path);
+        assert_eq!(s.to_string(), status, "{path}: {body}");
+        let op = &spec["paths"][route][method.to_ascii_lowercase()];
+        let schema_ref = op["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let schema = &spec["components"]["schemas"][schema_ref.as_str()];
+        let mut required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: no schema for {status}"))
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let mut keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        required.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(
+            keys, required,
+            "{path} answers the shape of {schema_ref}: {body}"
+        );
+    }
     // ETag and 304, gzip when asked.
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(s, "GET /api/v1/instances HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").unwrap();

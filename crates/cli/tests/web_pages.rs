@@ -101,6 +101,57 @@ fn the_pages_render_sort_and_stay_strict() {
             .0
             .starts_with("http/1.1 404")
     );
+    // A visitor's mistake is a page, with the same status and reason the API gives; the API
+    // still answers JSON.
+    for (path, status, kind, says) in [
+        (
+            "/instances/nowhere.fleet.test",
+            "404",
+            "not-found",
+            "nowhere.fleet.test is not in the list",
+        ),
+        ("/instances/bad..name", "400", "bad-request", ""),
+        ("/?limit=abc", "400", "bad-request", "limit"),
+        ("/?limit=0", "400", "bad-request", "limit must be 1 to 500"),
+        ("/?sort=bogus", "400", "bad-request", "unknown sort"),
+        (
+            "/?registrations=maybe",
+            "400",
+            "bad-request",
+            "open, closed or any",
+        ),
+    ] {
+        let (head, body) = get_full(port, path);
+        assert!(
+            head.starts_with(&format!("http/1.1 {status}")),
+            "{path}: {head}"
+        );
+        assert!(head.contains("content-type: text/html"), "{path}: {head}");
+        assert!(
+            head.contains("content-security-policy: default-src 'none'"),
+            "{path}"
+        );
+        assert!(
+            body.contains(&format!("data-error=\"{kind}\"")),
+            "{path}: {body}"
+        );
+        assert!(body.contains(says), "{path}: {body}");
+        assert!(
+            body.contains("<a href=\"/\">The list</a>"),
+            "{path}: {body}"
+        );
+    }
+    let (head, _) = get_full(port, "/api/v1/instances?limit=abc");
+    assert!(
+        head.starts_with("http/1.1 400") && head.contains("application/json"),
+        "{head}"
+    );
+    // A mangled note on the instance page is ignored, not an error.
+    assert!(
+        get_full(port, "/instances/i0041.fleet.test?rescan=a&rescan=b")
+            .0
+            .starts_with("http/1.1 200")
+    );
     let (_, about) = get_full(port, "/about");
     assert!(about.contains("User-agent: Vigil") && about.contains("Vigil/"));
 
@@ -135,4 +186,25 @@ fn the_pages_render_sort_and_stay_strict() {
         "opted out"
     );
     assert!(get_full(port, "/badge/x.png").0.starts_with("http/1.1 404"));
+    // A name that cannot be an instance still gets an image, saying so.
+    let (head, svg) = get_full(port, "/badge/bad..name.svg");
+    assert!(
+        head.starts_with("http/1.1 400") && head.contains("image/svg+xml"),
+        "{head}"
+    );
+    assert!(
+        svg.starts_with("<svg") && svg.contains("invalid name"),
+        "{svg}"
+    );
+    let (head, json) = get_full(port, "/badge/bad..name.json");
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    assert!(
+        json.contains("\"isError\":true") && json.contains("invalid name"),
+        "{json}"
+    );
+    assert!(
+        !get_full(port, "/badge/i0041.fleet.test.json")
+            .1
+            .contains("isError")
+    );
 }

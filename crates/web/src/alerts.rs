@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::observatory::error;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -177,39 +177,20 @@ pub async fn subscribe_form(
                 Ok(loc) => {
                     (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, loc)]).into_response()
                 }
-                Err(_) => message(StatusCode::OK, "Alerts", "The confirmation was sent.", ""),
+                Err(_) => crate::pages::message(
+                    StatusCode::OK,
+                    "Alerts",
+                    "The confirmation was sent.",
+                    "",
+                ),
             }
         }
-        Err(Refused(status, name, text)) => message(
+        Err(Refused(status, name, text)) => crate::pages::message(
             status,
             "No subscription",
             &format!("The subscription was not taken: {text}."),
             name,
         ),
-    }
-}
-
-#[derive(askama::Template)]
-#[template(path = "message.html")]
-struct MessagePage<'a> {
-    version: &'static str,
-    title: &'a str,
-    text: &'a str,
-    error: &'a str,
-}
-
-/// A short page with one message (the alert pages' answers).
-fn message(status: StatusCode, title: &str, text: &str, error: &str) -> Response {
-    use askama::Template;
-    let page = MessagePage {
-        version: env!("CARGO_PKG_VERSION"),
-        title,
-        text,
-        error,
-    };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, text.to_string()).into_response(),
     }
 }
 
@@ -221,7 +202,8 @@ pub struct ConfirmQuery {
 
 /// `GET /alerts/confirm?token=`: a small page saying whether it worked.
 pub async fn confirm(State(st): State<AppState>, Query(q): Query<ConfirmQuery>) -> Response {
-    let page = |status: StatusCode, text: &str| message(status, "Vigil alerts", text, "");
+    let page =
+        |status: StatusCode, text: &str| crate::pages::message(status, "Vigil alerts", text, "");
     let Some(d) = &st.alerts else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -19,18 +19,71 @@ pub struct SiteInfo {
     pub user_agent: String,
 }
 
-fn render(t: &impl Template) -> Result<Response, ApiError> {
+fn render(t: &impl Template) -> Result<Response, PageError> {
     t.render()
         .map(|html| Html(html).into_response())
         .map_err(|e| {
-            ApiError(
+            PageError(ApiError(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("cannot render: {e}"),
-            )
+            ))
         })
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    version: &'static str,
+    title: &'a str,
+    text: &'a str,
+    error: &'a str,
+}
+
+/// A short page with one message: the alert pages' answers and the pages' errors.
+pub(crate) fn message(status: StatusCode, title: &str, text: &str, error: &str) -> Response {
+    let page = MessagePage {
+        version: VERSION,
+        title,
+        text,
+        error,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, text.to_string()).into_response(),
+    }
+}
+
+/// An error on an HTML page: the API's status and reason, shown as a page a visitor can read
+/// (with `data-error` naming the kind) instead of JSON in the browser.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<vigil_store::StoreError> for PageError {
+    fn from(e: vigil_store::StoreError) -> Self {
+        PageError(ApiError::from(e))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let ApiError(status, text) = self.0;
+        let (title, kind) = match status {
+            StatusCode::NOT_FOUND => ("Not on this list", "not-found"),
+            StatusCode::BAD_REQUEST => ("That address does not work", "bad-request"),
+            s if s.is_server_error() => ("Something failed", "server-error"),
+            _ => ("Vigil", "error"),
+        };
+        message(status, title, &format!("{text}."), kind)
+    }
+}
 
 /// One sortable column heading.
 pub struct Column {
@@ -246,7 +299,7 @@ fn sort_name(k: SortKey) -> &'static str {
 pub async fn list_page(
     State(st): State<AppState>,
     params: Result<Query<PageParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let Query(mut p) = params.map_err(|e| crate::bad(e.body_text()))?;
     p.list = ListParams {
         sort: p.sort.take(),
@@ -291,7 +344,8 @@ pub async fn list_page(
         Some(other) => {
             return Err(crate::bad(format!(
                 "unknown registrations {other:?}: open, closed or any"
-            )));
+            ))
+            .into());
         }
     };
     let (rows, total) = st.store.list(&q).await?;
@@ -381,7 +435,7 @@ struct AboutPage {
 }
 
 /// `GET /about`.
-pub async fn about(State(st): State<AppState>) -> Result<Response, ApiError> {
+pub async fn about(State(st): State<AppState>) -> Result<Response, PageError> {
     render(&AboutPage {
         version: VERSION,
         guard_lifted: st.public.as_ref().is_some_and(|p| p.limits().allow_private),
@@ -432,14 +486,13 @@ struct InstancePage {
 pub async fn instance_page(
     State(st): State<AppState>,
     Path(raw): Path<String>,
-    Query(note): Query<RescanNote>,
-) -> Result<Response, ApiError> {
+    note: Result<Query<RescanNote>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    // The note only adds a line to the page; a mangled one is ignored.
+    let note = note.map(|Query(n)| n).unwrap_or_default();
     let host = crate::host_param(&raw)?;
     let Some(instance) = st.store.instance(&host).await? else {
-        return Err(ApiError(
-            StatusCode::NOT_FOUND,
-            format!("{host} is not in the list"),
-        ));
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("{host} is not in the list")).into());
     };
     let mut page = InstancePage {
         version: VERSION,
@@ -616,7 +669,7 @@ pub async fn rescan(
     State(st): State<AppState>,
     axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     let host = crate::host_param(&raw)?;
     let name = vigil_model::Hostname::parse(&host).map_err(|e| crate::bad(e.to_string()))?;
     let note = match &st.public {
@@ -690,22 +743,29 @@ pub async fn badge(
             "badges are HOST.svg or HOST.json".into(),
         ));
     };
-    let host = crate::host_param(raw)?;
-    let facts = match st.badges.get(&host) {
-        Some(f) => f,
-        None => {
-            let f = st.store.badge_facts(&host).await?;
-            st.badges.put(&host, f.clone());
-            f
-        }
+    // A badge sits in an <img> on someone's page: a name that cannot be an instance still gets
+    // a badge saying so (with a 400), not JSON the image cannot show.
+    let (status, facts) = match crate::host_param(raw) {
+        Err(_) => (StatusCode::BAD_REQUEST, None),
+        Ok(host) => match st.badges.get(&host) {
+            Some(f) => (StatusCode::OK, Some(f)),
+            None => {
+                let f = st.store.badge_facts(&host).await?;
+                st.badges.put(&host, f.clone());
+                (StatusCode::OK, Some(f))
+            }
+        },
     };
     let (message, letter) = match facts {
-        None => ("not listed".to_string(), None),
-        Some(f) if f.opted_out => ("opted out".to_string(), None),
-        Some(f) if !f.scanned => ("not scanned".to_string(), None),
-        Some(f) => match (f.rating_grade, f.rating_score) {
-            (Some(g), Some(sc)) => (format!("{g} {sc}"), Some(g)),
-            _ => ("unrated".to_string(), None),
+        None => ("invalid name".to_string(), None),
+        Some(None) => ("not listed".to_string(), None),
+        Some(Some(f)) => match f {
+            f if f.opted_out => ("opted out".to_string(), None),
+            f if !f.scanned => ("not scanned".to_string(), None),
+            f => match (f.rating_grade, f.rating_score) {
+                (Some(g), Some(sc)) => (format!("{g} {sc}"), Some(g)),
+                _ => ("unrated".to_string(), None),
+            },
         },
     };
     let colour = svg::colour(letter.as_deref());
@@ -713,6 +773,7 @@ pub async fn badge(
     if svg {
         let body = svg::badge("vigil", &message, colour);
         Ok((
+            status,
             [
                 (
                     header::CONTENT_TYPE,
@@ -732,8 +793,12 @@ pub async fn badge(
             message: String,
             color: &'static str,
             cache_seconds: u32,
+            /// shields.io's mark for a badge that reports a problem rather than a grade.
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            is_error: bool,
         }
         Ok((
+            status,
             [(header::CACHE_CONTROL, cache)],
             axum::Json(Endpoint {
                 schema_version: 1,
@@ -741,6 +806,7 @@ pub async fn badge(
                 message,
                 color: colour,
                 cache_seconds: 3600,
+                is_error: status != StatusCode::OK,
             }),
         )
             .into_response())
@@ -789,7 +855,7 @@ pub async fn scan_form(
     State(st): State<AppState>,
     axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
     axum::extract::Form(form): axum::extract::Form<ScanForm>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, PageError> {
     use vigil_monitor::public::Refusal;
     let raw: String = form.host.trim().chars().take(300).collect();
     let refused = |status: StatusCode, error: &'static str, title: &str, message: String| {
