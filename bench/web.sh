@@ -45,9 +45,56 @@ run_wrk() { # label url [lua script]
   printf '| %s | %s | %s | %s | %s |\n' "$DB_KIND" "$1" "$p50" "$p99" "$rps"
 }
 
+# Background writes shaped like the monitor's uptime checks, on $DB_KIND at $db_url.
+start_churn() {
+  local checks="${CHURN:-100}"
+  if [ "$DB_KIND" = sqlite ]; then
+    python3 - "$db_url" "$checks" "$N" <<'PY' &
+import random, sqlite3, sys, time
+db, rate, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = sqlite3.connect(db, timeout=5, isolation_level=None)
+c.execute("PRAGMA busy_timeout = 5000")
+t, i = time.time(), 0
+while True:
+    host = "i%05d.bench.example" % random.randint(1, n)
+    c.execute("UPDATE instances SET check_owner = 'bench', check_lease_until = next_check_at + 60 WHERE host = ?", (host,))
+    c.execute("UPDATE instances SET check_owner = NULL, check_lease_until = NULL, next_check_at = next_check_at + 300, "
+              "last_check_at = next_check_at, up = 1, last_latency_ms = 42 WHERE host = ?", (host,))
+    i += 1
+    time.sleep(max(0.0, t + i / rate - time.time()))
+PY
+  else
+    psql -q "$db_url" >/dev/null 2>&1 <<SQL &
+DO \$\$
+DECLARE h text; i bigint := 0; t0 timestamptz := clock_timestamp();
+BEGIN
+  LOOP
+    h := format('i%s.bench.example', lpad((1 + floor(random() * $N))::int::text, 5, '0'));
+    UPDATE instances SET check_owner = 'bench', check_lease_until = next_check_at + 60 WHERE host = h;
+    COMMIT;
+    UPDATE instances SET check_owner = NULL, check_lease_until = NULL, next_check_at = next_check_at + 300,
+      last_check_at = next_check_at, up = 1, last_latency_ms = 42 WHERE host = h;
+    COMMIT;
+    i := i + 1;
+    PERFORM pg_sleep(greatest(0, extract(epoch FROM t0 - clock_timestamp()) + i::float8 / $checks));
+  END LOOP;
+END
+\$\$;
+SQL
+  fi
+  churn_pid=$!
+}
+stop_churn() {
+  kill "$churn_pid" 2>/dev/null; wait "$churn_pid" 2>/dev/null || true
+  if [ "$DB_KIND" = postgres ]; then
+    psql -q "$db_url" -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'DO %' AND pid <> pg_backend_pid()" >/dev/null
+  fi
+}
+
 bench_db() { # kind url
   DB_KIND="$1"
   local db="$2" port
+  db_url="$db"
   port=$((20000 + RANDOM % 20000))
   local t0 t1
   t0=$(date +%s.%N)
@@ -79,6 +126,16 @@ bench_db() { # kind url
   # the badge's p99 above is mostly waiting for a core; one connection shows its own latency.
   THREADS=1 CONNECTIONS=1 run_wrk "badge SVG, one host, one connection" "$b/badge/i00042.bench.example.svg"
   THREADS=1 CONNECTIONS=1 run_wrk "badge SVG, random unknown names, one connection" "$b/" "$WORK/random-badge.lua"
+  # The same list pages while rows change as a running monitor changes them: 100 uptime checks
+  # a second (30,000 instances every 5 minutes), each a claim and a record of one random row.
+  # On PostgreSQL changed rows leave heap pages not all-visible until autovacuum passes, so an
+  # index-only scan has to visit the table; CHURN_WARMUP lets it reach its steady state first.
+  start_churn
+  sleep "${CHURN_WARMUP:-70}"
+  run_wrk "list page, 100 rows, monitor writing" "$b/?limit=100"
+  run_wrk "list page, page 150 sorted by uptime, monitor writing" "$b/?limit=100&sort=uptime&offset=15000"
+  run_wrk "list API, sorted by TLS, offset 20000, monitor writing" "$b/api/v1/instances?limit=100&sort=tls&offset=20000"
+  stop_churn
   grep -m1 "VmHWM" "/proc/$pid/status" | awk -v k="$DB_KIND" '{print "[web] " k ": peak RSS of serve " $2/1024 " MiB"}' >&2
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
