@@ -82,6 +82,24 @@ fn the_pages_render_sort_and_stay_strict() {
     assert!(page.contains("<polyline"), "a history line");
     assert!(page.contains("HTTP headers: Observatory A+"));
     assert!(page.contains("TLS: "));
+    // Its standing is the rank the list prints for it, and links to that row.
+    let (_, front) = get_full(port, "/");
+    let listed_rank = front
+        .split("id=\"row-i0041.fleet.test\">")
+        .nth(1)
+        .and_then(|r| r.split("<td class=\"rank\">").nth(1))
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_else(|| panic!("no row for i0041: {front}"))
+        .to_string();
+    let shown = ranked.len();
+    assert!(
+        page.contains(&format!(
+            "Rank <strong>{listed_rank}</strong> of {shown} on <a href=\"/#row-i0041.fleet.test\">the list</a>"
+        )),
+        "rank {listed_rank} of {shown}: {page}"
+    );
+    let (_, down_page) = get_full(port, "/instances/down.fleet.test");
+    assert!(!down_page.contains("id=\"standing\""), "unrated: no rank");
     assert!(!page.contains("<script"));
     // A host that refuses connections has a page with its finding.
     let down = wait_for(Duration::from_secs(30), "the down host's scan", || {

@@ -25,7 +25,7 @@ pub use alerts::{
     Subscription,
 };
 pub use error::StoreError;
-pub use list::MAX_PAGE;
+pub use list::{MAX_PAGE, Standing};
 pub use observatory::{ScanRef, ScoreChange};
 pub use prune::{Pruned, Retention};
 pub use read::BadgeFacts;

@@ -193,6 +193,29 @@ fn page_sql(q: &ListQuery, f: &Filter) -> String {
 }
 
 impl Store {
+    /// How many rows the filter lets through, from the cache of recent totals.
+    async fn total(&self, f: &Filter) -> Result<i64, StoreError> {
+        let key = format!("{}|{:?}|{:?}", f.sql, f.software, f.min_rank);
+        match self.totals.lookup(&key) {
+            Lookup::Fresh(n) | Lookup::Stale(n) => Ok(n),
+            Lookup::Count => {
+                let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM instances{}",
+                    f.sql
+                )));
+                if let Some(software) = &f.software {
+                    count = count.bind(software.clone());
+                }
+                if let Some(rank) = f.min_rank {
+                    count = count.bind(rank);
+                }
+                let n = count.fetch_one(&self.pool).await?;
+                self.totals.put(key, n);
+                Ok(n)
+            }
+        }
+    }
+
     /// The database's plan for one page of the list (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN`
     /// on PostgreSQL), one line per step: the tests check that every sort reads its index, and
     /// an operator can see why a page is slow.
@@ -232,32 +255,18 @@ impl Store {
         let sql = page_sql(q, &f);
         // Fixed fragments only: every value is a bound parameter.
         let mut page = sqlx::query(AssertSqlSafe(sql));
-        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM instances{}",
-            f.sql
-        )));
         if let Some(software) = &f.software {
             page = page.bind(software.clone());
-            count = count.bind(software.clone());
         }
         if let Some(rank) = f.min_rank {
             page = page.bind(rank);
-            count = count.bind(rank);
         }
         let rows = page
             .bind(i64::from(limit))
             .bind(i64::from(q.offset))
             .fetch_all(&self.pool)
             .await?;
-        let key = format!("{}|{:?}|{:?}", f.sql, f.software, f.min_rank);
-        let total = match self.totals.lookup(&key) {
-            Lookup::Fresh(n) | Lookup::Stale(n) => n,
-            Lookup::Count => {
-                let n = count.fetch_one(&self.pool).await?;
-                self.totals.put(key, n);
-                n
-            }
-        };
+        let total = self.total(&f).await?;
         let start = i64::from(q.offset) + 1;
         let mut out = Vec::with_capacity(rows.len());
         for (rank, row) in (start..).zip(rows.iter()) {
@@ -284,6 +293,94 @@ impl Store {
             });
         }
         Ok((out, total))
+    }
+}
+
+/// Where one host stands in a ranking: its rank (from 1) and how many rows the ranking holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Standing {
+    pub rank: i64,
+    pub of: i64,
+}
+
+impl Store {
+    /// Where `host` stands on the list as `q` filters it, ranked by rating (the list's
+    /// default order: rating, then its score, then the Observatory score, then the host).
+    /// `None` when the host is not a row of that list, has no rating or opted out. The rank is the one
+    /// the same list's pages print: one plus the rows ordered before it, counted with the
+    /// order's own NULLS LAST rules.
+    pub async fn standing(
+        &self,
+        q: &ListQuery,
+        host: &str,
+    ) -> Result<Option<Standing>, StoreError> {
+        let f = filter(q);
+        let me = f.params + 1;
+        let mut mine = sqlx::query(AssertSqlSafe(format!(
+            "SELECT rating_rank, rating_score, observatory_score, opted_out FROM instances{} \
+             AND host = ${me}",
+            f.sql
+        )));
+        if let Some(software) = &f.software {
+            mine = mine.bind(software.clone());
+        }
+        if let Some(rank) = f.min_rank {
+            mine = mine.bind(rank);
+        }
+        let Some(row) = mine
+            .bind(host.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // An opted-out row keeps its place on a list that shows it, but only its name.
+        if row.try_get::<Option<String>, _>("opted_out")?.is_some() {
+            return Ok(None);
+        }
+        let (Some(rr), Some(rs)) = (
+            row.try_get::<Option<i64>, _>("rating_rank")?,
+            row.try_get::<Option<i64>, _>("rating_score")?,
+        ) else {
+            return Ok(None);
+        };
+        let obs: Option<i64> = row.try_get("observatory_score")?;
+        // Before me: a higher rating, or the same and a higher score, or the same again and a
+        // higher Observatory score (any score before none), or all equal and a lower name. Four
+        // disjoint counts, each a range of the rating index (one OR of them all made
+        // PostgreSQL read the whole table: 48 ms against 3.5 ms).
+        let (a, b, c, h) = (me, me + 1, me + 2, me + 3);
+        let w = &f.sql;
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM instances{w} AND rating_rank > ${a}) \
+             + (SELECT COUNT(*) FROM instances{w} AND rating_rank = ${a} AND rating_score > ${b}) \
+             + (SELECT COUNT(*) FROM instances{w} AND rating_rank = ${a} AND rating_score = ${b} \
+                AND observatory_score IS NOT NULL \
+                AND (CAST(${c} AS BIGINT) IS NULL OR observatory_score > ${c})) \
+             + (SELECT COUNT(*) FROM instances{w} AND rating_rank = ${a} AND rating_score = ${b} \
+                AND ((observatory_score IS NULL AND CAST(${c} AS BIGINT) IS NULL) \
+                     OR observatory_score = ${c}) \
+                AND host < ${h})"
+        );
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+        if let Some(software) = &f.software {
+            count = count.bind(software.clone());
+        }
+        if let Some(rank) = f.min_rank {
+            count = count.bind(rank);
+        }
+        let ahead = count
+            .bind(rr)
+            .bind(rs)
+            .bind(obs)
+            .bind(host.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let of = self.total(&f).await?;
+        Ok(Some(Standing {
+            rank: ahead + 1,
+            of,
+        }))
     }
 }
 

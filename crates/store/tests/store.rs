@@ -1018,6 +1018,97 @@ async fn list_answers_on_thirty_thousand_instances(db: &TestDb) {
     store.close().await;
 }
 
+on_both!(standing_is_the_rank_the_list_prints);
+async fn standing_is_the_rank_the_list_prints(db: &TestDb) {
+    let store = db.open().await;
+    // Ties on every key, Observatory scores missing here and there, and rows that are not
+    // ranked at all (unrated, opted out, dead).
+    // (host, rating rank, rating score, Observatory score)
+    type Row = (&'static str, Option<i64>, Option<i64>, Option<i64>);
+    let rows: [Row; 12] = [
+        ("a.example", Some(21), Some(90), Some(100)),
+        ("b.example", Some(21), Some(90), Some(100)),
+        ("c.example", Some(21), Some(90), None),
+        ("d.example", Some(21), Some(88), Some(120)),
+        ("e.example", Some(22), Some(96), None),
+        ("f.example", Some(18), Some(80), Some(70)),
+        ("g.example", Some(18), Some(80), None),
+        ("h.example", Some(18), Some(80), None),
+        ("i.example", None, None, Some(140)),
+        ("j.example", Some(15), Some(70), Some(10)),
+        ("k.example", Some(22), Some(99), Some(5)),
+        ("l.example", Some(6), Some(10), Some(0)),
+    ];
+    let raw = db.raw().await;
+    for (host, rank, score, obs) in rows {
+        store.add_instance(host, "operator", NOW, 60).await.unwrap();
+        sqlx::query(
+            "UPDATE instances SET rating_rank = $2, rating_score = $3, observatory_score = $4, \
+             software = 'mastodon' WHERE host = $1",
+        )
+        .bind(host)
+        .bind(rank)
+        .bind(score)
+        .bind(obs)
+        .execute(&raw)
+        .await
+        .unwrap();
+    }
+    sqlx::query("UPDATE instances SET opted_out = 'asked' WHERE host = 'b.example'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE instances SET dead_since = 1 WHERE host = 'g.example'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    for q in [
+        ListQuery::default(),
+        ListQuery {
+            include_dead: true,
+            include_opted_out: true,
+            ..ListQuery::default()
+        },
+        ListQuery {
+            software: Some("mastodon".into()),
+            min_rating_rank: Some(18),
+            ..ListQuery::default()
+        },
+    ] {
+        let (page, total) = store.list(&q).await.unwrap();
+        for row in &page {
+            let got = store.standing(&q, &row.host).await.unwrap();
+            let rated = row.summary.rating_score.is_some() && !row.opted_out;
+            let want = rated.then_some(vigil_store::Standing {
+                rank: row.rank,
+                of: total,
+            });
+            assert_eq!(got, want, "{} in {q:?}", row.host);
+        }
+        // Not rows of this list: no standing.
+        for host in ["nowhere.example", "i.example"] {
+            assert_eq!(store.standing(&q, host).await.unwrap(), None, "{host}");
+        }
+    }
+    assert_eq!(
+        store
+            .standing(&ListQuery::default(), "b.example")
+            .await
+            .unwrap(),
+        None,
+        "opted out is off the default list"
+    );
+    assert_eq!(
+        store
+            .standing(&ListQuery::default(), "k.example")
+            .await
+            .unwrap(),
+        Some(vigil_store::Standing { rank: 1, of: 10 })
+    );
+    raw.close().await;
+    store.close().await;
+}
+
 on_both!(regrade_pages_through_evidence);
 async fn regrade_pages_through_evidence(db: &TestDb) {
     let store = db.open().await;

@@ -328,7 +328,7 @@ pub async fn list_page(
         include_dead: Some(p.list.include_dead.unwrap_or(false)),
         include_opted_out: Some(p.list.include_opted_out.unwrap_or(false)),
         include_down: Some(p.list.include_down.unwrap_or(true)),
-        limit: Some(p.list.limit.unwrap_or(100)),
+        limit: Some(p.list.limit.unwrap_or(PAGE_ROWS)),
         ..Default::default()
     };
     lp.sort = p.list.sort.clone();
@@ -480,6 +480,22 @@ struct InstancePage {
     /// The alert form is shown when this list sends alerts.
     alerts_on: bool,
     alerts_note: String,
+    /// "Rank N of M" on the list as `/` shows it, and the link to its page there.
+    standing: Option<(vigil_store::Standing, String)>,
+}
+
+/// Rows on one page of the list when the query names no limit.
+const PAGE_ROWS: u32 = 100;
+
+/// The list as `/` shows it with no query: ranked by rating, without dead and opted-out rows.
+fn front_page_query() -> Result<vigil_store::ListQuery, ApiError> {
+    list_query(&ListParams {
+        include_dead: Some(false),
+        include_opted_out: Some(false),
+        include_down: Some(true),
+        limit: Some(PAGE_ROWS),
+        ..Default::default()
+    })
 }
 
 /// `GET /instances/{host}`.
@@ -526,6 +542,7 @@ pub async fn instance_page(
                 .into(),
             _ => String::new(),
         },
+        standing: None,
     };
     if instance.opted_out.is_some() {
         page.missing =
@@ -558,6 +575,18 @@ pub async fn instance_page(
         );
     }
     page.scanned_at = when(instance.last_scan_at);
+    page.standing = match st.store.standing(&front_page_query()?, &host).await? {
+        Some(at) => {
+            let offset = (at.rank - 1) / i64::from(PAGE_ROWS) * i64::from(PAGE_ROWS);
+            let href = if offset == 0 {
+                format!("/#row-{host}")
+            } else {
+                format!("/?offset={offset}#row-{host}")
+            };
+            Some((at, href))
+        }
+        None => None,
+    };
     page.rating_class = letter_class(report.rating.as_ref().map(|r| r.letter.as_str()));
     page.tls_versions = report
         .tls
