@@ -410,10 +410,8 @@ async fn public_targets_on_private_addresses_are_refused() {
 
 #[tokio::test]
 async fn mail_goes_through_smtp() {
-    let (store, dir) = store().await;
     let (port, mails) = smtp_sink().await;
-    let mut c = config();
-    c.smtp = Some(SmtpConfig {
+    let (report, error) = mail_one(SmtpConfig {
         host: "127.0.0.1".into(),
         port,
         security: SmtpSecurity::Plain,
@@ -421,34 +419,15 @@ async fn mail_goes_through_smtp() {
         password: None,
         from: "Vigil <alerts@vigil.example>".into(),
         ca_pem: None,
-    });
-    let cfg = Arc::new(c);
-    let d = Dispatcher::new(Arc::clone(&store), Arc::clone(&cfg));
-    d.add_operator(
-        "a.example",
-        Channel::Email,
-        "admin@a.example",
-        None,
-        "operator",
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        d.on_check(&down_instance(1_000), &back_up(8_200))
-            .await
-            .unwrap(),
-        1
-    );
-    let delivery = Delivery::new(Arc::clone(&store), Arc::clone(&cfg)).unwrap();
-    assert_eq!(delivery.deliver_due(now()).await.unwrap().sent, 1);
+    })
+    .await;
+    assert_eq!(report.sent, 1, "{error:?}");
     let mails = mails.lock().unwrap().clone();
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert!(m.contains("RCPT TO:<admin@a.example>"), "{m}");
     assert!(m.contains("Subject: a.example is back up after 2 h"), "{m}");
     assert!(m.contains("it was down for 2 h"), "{m}");
-    store.close().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -808,9 +787,13 @@ async fn mail_one(relay: SmtpConfig) -> (vigil_alerts::DeliveryReport, Option<St
     )
     .await
     .unwrap();
-    d.on_check(&down_instance(1_000), &back_up(8_200))
-        .await
-        .unwrap();
+    assert_eq!(
+        d.on_check(&down_instance(1_000), &back_up(8_200))
+            .await
+            .unwrap(),
+        1,
+        "one alert raised"
+    );
     let delivery = Delivery::new(Arc::clone(&store), Arc::clone(&cfg)).unwrap();
     let report = delivery.deliver_due(now()).await.unwrap();
     let error = store.alerts(None, 10).await.unwrap()[0].last_error.clone();
