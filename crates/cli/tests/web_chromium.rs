@@ -3,8 +3,9 @@
 //! list renders its rows, following a column's sort link (what a click does; the pages need no
 //! script) reorders them, the instance page shows its charts and fixes, and the browser logs no
 //! console error and no violation of the page's own CSP. Screenshots go to the scratch
-//! directory for a look; the assertions are on content. `#[ignore]`d: needs the fleet, knot
-//! and Chromium.
+//! directory, and are kept in `$VIGIL_SCREENSHOTS` when that names a directory (CI artifacts,
+//! a look by hand); the assertions are on content. `#[ignore]`d: needs the fleet, knot and
+//! Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -48,6 +49,13 @@ fn chromium(scratch: &Scratch, url: &str, shot: &str) -> (String, String) {
             url,
         ])
         .output();
+    if let Some(keep) = std::env::var_os("VIGIL_SCREENSHOTS") {
+        let _ = std::fs::create_dir_all(&keep);
+        let _ = std::fs::copy(
+            scratch.path(&format!("{shot}.png")),
+            std::path::Path::new(&keep).join(format!("{shot}.png")),
+        );
+    }
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -124,6 +132,21 @@ fn pages_in_chromium() {
     assert!(page.contains("<dt>nginx</dt>"));
     assert!(page.matches("<svg").count() >= 2, "charts: {page}");
     assert!(page.contains("<polyline"));
+    assert!(
+        page.contains("id=\"standing\""),
+        "its rank on the list: {page}"
+    );
     let (_, log) = chromium(&scratch, &format!("{base}/about"), "about");
     assert_clean(&log, "/about");
+    // An error is a page too, under the same CSP.
+    let (missing, log) = chromium(
+        &scratch,
+        &format!("{base}/instances/nowhere.fleet.test"),
+        "not-found",
+    );
+    assert_clean(&log, "/instances/nowhere.fleet.test");
+    assert!(
+        missing.contains("data-error=\"not-found\"") && missing.contains("is not in the list"),
+        "{missing}"
+    );
 }
