@@ -177,6 +177,20 @@ pub fn is_public(ip: IpAddr) -> bool {
     blocked(ip).is_none()
 }
 
+/// The key a per-client limit counts under: an IPv4 address as itself (also when it arrives
+/// IPv4-mapped on a dual-stack socket), an IPv6 address by its /64. One IPv6 subscriber holds a
+/// whole /64 and may send from any address in it, so counting per address would give each
+/// request a fresh budget.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+    }
+}
+
 fn blocked_v4(ip: Ipv4Addr) -> Option<&'static str> {
     V4_BLOCKED
         .iter()

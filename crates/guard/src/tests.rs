@@ -229,3 +229,18 @@ proptest! {
         prop_assert!(blocked(IpAddr::V6(Ipv6Addr::from(u128::from(net) | host))).is_some());
     }
 }
+
+#[test]
+fn clients_count_by_ipv4_address_and_ipv6_slash_64() {
+    let key = |s: &str| client_key(s.parse().unwrap());
+    assert_eq!(key("203.0.113.7"), key("203.0.113.7"));
+    assert_ne!(key("203.0.113.7"), key("203.0.113.8"));
+    assert_eq!(
+        key("::ffff:203.0.113.7"),
+        key("203.0.113.7"),
+        "mapped is the same client"
+    );
+    assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:1:2:3"));
+    assert_eq!(key("2001:db8:1:2:aaaa::1").to_string(), "2001:db8:1:2::");
+    assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+}

@@ -50,8 +50,10 @@ impl Refusal {
 }
 
 impl From<StoreError> for Refusal {
+    /// The store's own words (paths, SQL errors) go to the log, not to whoever asked.
     fn from(e: StoreError) -> Self {
-        Refusal::Failed(e.to_string())
+        tracing::warn!(error = %e, "public scan: store error");
+        Refusal::Failed("the store failed".into())
     }
 }
 
@@ -193,7 +195,8 @@ impl PublicScans {
     async fn lookup(&self, host: &Hostname) -> Vec<IpAddr> {
         outside_addresses(&self.profile, host).await
     }
-    /// Counts one scan for `client`; `Err(seconds to wait)` when over the limit.
+    /// Counts one scan for `client` (an IPv6 client by its /64); `Err(seconds to wait)` when
+    /// over the limit.
     fn admit(&self, client: IpAddr, now: i64) -> Result<(), u64> {
         let window = i64::try_from(self.limits.window.as_secs())
             .unwrap_or(300)
@@ -204,7 +207,9 @@ impl PublicScans {
         if clients.len() > 100_000 {
             clients.retain(|_, (start, _)| now - *start < window);
         }
-        let entry = clients.entry(client).or_insert((now, 0));
+        let entry = clients
+            .entry(vigil_guard::client_key(client))
+            .or_insert((now, 0));
         if now - entry.0 >= window {
             *entry = (now, 0);
         }

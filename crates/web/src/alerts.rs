@@ -29,7 +29,9 @@ impl SubscribeLimit {
         if m.len() > 100_000 {
             m.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(3600));
         }
-        let e = m.entry(ip).or_insert((Instant::now(), 0));
+        let e = m
+            .entry(vigil_guard::client_key(ip))
+            .or_insert((Instant::now(), 0));
         if e.0.elapsed() >= Duration::from_secs(3600) {
             *e = (Instant::now(), 0);
         }
@@ -94,12 +96,16 @@ async fn subscribe_any(
     };
     match st.store.instance(&host).await {
         Ok(Some(_)) => {}
-        _ => {
+        Ok(None) => {
             return Err(Refused(
                 StatusCode::NOT_FOUND,
                 "not-found",
                 format!("{host} is not in the list"),
             ));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "subscribe: store error");
+            return Err(store_failed());
         }
     }
     if !st.subscribe_limit.admit(client) {
@@ -115,6 +121,10 @@ async fn subscribe_any(
         .await
     {
         Ok(s) => Ok((host, channel, s)),
+        Err(vigil_alerts::AlertError::Store(e)) => {
+            tracing::warn!(error = %e, "subscribe: store error");
+            Err(store_failed())
+        }
         Err(e) => Err(Refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-subscription",
@@ -230,4 +240,13 @@ pub async fn confirm(State(st): State<AppState>, Query(q): Query<ConfirmQuery>) 
             "The confirmation failed; try the link again later.",
         ),
     }
+}
+
+/// A store failure, told to the client without the store's own words.
+fn store_failed() -> Refused {
+    Refused(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "store-failed",
+        "the store failed; try again later".into(),
+    )
 }

@@ -220,6 +220,46 @@ pub const ROUTES: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    /// One GET on loopback through the ETag layer: status line and headers, and body length.
+    async fn get_through_etag(path: &str) -> (String, usize) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let app = axum::Router::new()
+            .route("/small", axum::routing::get(|| async { "small answer" }))
+            .route(
+                "/big",
+                axum::routing::get(|| async { vec![b'x'; 5 * 1024 * 1024] }),
+            )
+            .layer(axum::middleware::from_fn(super::etag));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        (head.to_string(), body.len())
+    }
+
+    #[tokio::test]
+    async fn big_answers_pass_the_etag_layer_untagged() {
+        let (head, len) = get_through_etag("/small").await;
+        assert!(
+            head.starts_with("http/1.1 200") && head.contains("etag: \""),
+            "{head}"
+        );
+        assert_eq!(len, "small answer".len());
+        let (head, len) = get_through_etag("/big").await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(!head.contains("etag:"), "{head}");
+        assert_eq!(len, 5 * 1024 * 1024);
+    }
+
     #[test]
     fn every_api_route_is_described() {
         let spec: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap_or_default();
@@ -235,8 +275,12 @@ mod tests {
     }
 }
 
+/// The largest answer that gets an ETag (it is read whole to hash it).
+const ETAG_MAX: u64 = 4 * 1024 * 1024;
+
 /// ETags for GET answers: a hash of the body, and `304 Not Modified` when the client has it,
-/// so polling the list or a badge costs no transfer. Bodies over 4 MiB pass untouched.
+/// so polling the list or a badge costs no transfer. Bodies over 4 MiB, or of unknown size,
+/// pass untouched.
 async fn etag(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_get = req.method() == axum::http::Method::GET;
     let asked = req
@@ -249,7 +293,14 @@ async fn etag(req: axum::extract::Request, next: axum::middleware::Next) -> Resp
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+    // Only answers of a known, bounded size are hashed; anything else passes untagged.
+    let bounded = axum::body::HttpBody::size_hint(&body)
+        .upper()
+        .is_some_and(|n| n <= ETAG_MAX);
+    if !bounded {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, ETAG_MAX as usize).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "answer too large").into_response();
     };
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
