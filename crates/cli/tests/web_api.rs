@@ -193,6 +193,13 @@ fn observatory_routes_answer_like_the_reference() {
         (429, Some("rate-limited")),
         "{body}"
     );
+    // The job API says so at once too, rather than queueing a job that never runs.
+    let (s3, body) = call(port, "POST", "/api/v1/scan?host=i0065.fleet.test");
+    assert_eq!(
+        (s3, body["error"].as_str()),
+        (429, Some("rate-limited")),
+        "{body}"
+    );
     // A scan within the cooldown is no new scan, so it still answers.
     assert_eq!(
         call(port, "POST", "/api/v2/scan?host=i0061.fleet.test").0,

@@ -195,6 +195,29 @@ impl PublicScans {
     async fn lookup(&self, host: &Hostname) -> Vec<IpAddr> {
         outside_addresses(&self.profile, host).await
     }
+    /// Whether a scan for `client` would be taken now, without counting it: over its limit is
+    /// `RateLimited`, a full queue `Busy`. For routes that answer before the scan runs (the
+    /// job API), so a refused job is refused at once rather than "queued" for ever.
+    pub fn would_take(&self, client: IpAddr) -> Result<(), Refusal> {
+        let now = vigil_scan::now();
+        let window = i64::try_from(self.limits.window.as_secs())
+            .unwrap_or(300)
+            .max(1);
+        if let Ok(clients) = self.clients.lock()
+            && let Some((start, n)) = clients.get(&vigil_guard::client_key(client))
+            && now - *start < window
+            && *n >= self.limits.per_client
+        {
+            return Err(Refusal::RateLimited(
+                u64::try_from(window - (now - *start)).unwrap_or(1).max(1),
+            ));
+        }
+        if self.waiting.available_permits() == 0 {
+            return Err(Refusal::Busy);
+        }
+        Ok(())
+    }
+
     /// Counts one scan for `client` (an IPv6 client by its /64); `Err(seconds to wait)` when
     /// over the limit.
     fn admit(&self, client: IpAddr, now: i64) -> Result<(), u64> {

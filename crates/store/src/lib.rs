@@ -28,7 +28,7 @@ pub use error::StoreError;
 pub use list::{MAX_PAGE, Standing};
 pub use observatory::{ScanRef, ScoreChange};
 pub use prune::{Pruned, Retention};
-pub use read::BadgeFacts;
+pub use read::{BadgeFacts, HISTORY_SCANS};
 pub use schema::SCHEMA_VERSION;
 pub use types::{
     Backend, Claim, Event, History, Instance, JobKind, ListQuery, ListRow, NewCheck, NewScan,

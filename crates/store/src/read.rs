@@ -6,6 +6,9 @@ use crate::codec::{gunzip, gzip, report_of, unix_day};
 use crate::rows::{bind_summary, summary_cols, summary_from};
 use crate::{Backend, Event, History, ScanRow, ScanSummary, Store, StoreError, Uptime, UptimeDay};
 
+/// The most scans [`Store::history`] gives (83 days of hourly scans).
+pub const HISTORY_SCANS: i64 = 2_000;
+
 impl Store {
     /// The newest scan's report JSON; `None` when there is none or the instance opted out (an
     /// opted-out instance shows its name only).
@@ -22,7 +25,8 @@ impl Store {
     }
 
     /// An instance's scans, uptime days and events since `since` (unix seconds), oldest first.
-    /// Scans are left out for opted-out instances.
+    /// Scans are left out for opted-out instances, and only the newest [`HISTORY_SCANS`] are
+    /// given: anyone may rescan a host once a minute, and its page draws every scan.
     pub async fn history(&self, host: &str, since: i64) -> Result<History, StoreError> {
         let opted_out: Option<String> =
             sqlx::query("SELECT opted_out FROM instances WHERE host = $1")
@@ -35,12 +39,14 @@ impl Store {
             Vec::new()
         } else {
             sqlx::query(concat!(
-                "SELECT id, host, scanned_at, worker, algorithm, ",
+                "SELECT * FROM (SELECT id, host, scanned_at, worker, algorithm, ",
                 summary_cols!(),
-                " FROM scans WHERE host = $1 AND scanned_at >= $2 ORDER BY scanned_at, id"
+                " FROM scans WHERE host = $1 AND scanned_at >= $2 \
+                 ORDER BY scanned_at DESC, id DESC LIMIT $3) AS newest ORDER BY scanned_at, id"
             ))
             .bind(host.to_string())
             .bind(since)
+            .bind(HISTORY_SCANS)
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -1109,6 +1109,29 @@ async fn standing_is_the_rank_the_list_prints(db: &TestDb) {
     store.close().await;
 }
 
+on_both!(history_gives_the_newest_scans_only);
+async fn history_gives_the_newest_scans_only(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .add_instance("a.example", "operator", NOW, 60)
+        .await
+        .unwrap();
+    let n = vigil_store::HISTORY_SCANS + 5;
+    for i in 0..n {
+        store
+            .insert_scan_unleased(&scan("a.example", NOW + i, "x", Some("C"), Some(50)), NOW)
+            .await
+            .unwrap();
+    }
+    let h = store.history("a.example", NOW - 1).await.unwrap();
+    let at: Vec<i64> = h.scans.iter().map(|s| s.scanned_at).collect();
+    assert_eq!(at.len() as i64, vigil_store::HISTORY_SCANS);
+    assert_eq!(at.first(), Some(&(NOW + 5)), "the five oldest are left out");
+    assert_eq!(at.last(), Some(&(NOW + n - 1)), "the newest is in");
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    store.close().await;
+}
+
 on_both!(regrade_pages_through_evidence);
 async fn regrade_pages_through_evidence(db: &TestDb) {
     let store = db.open().await;

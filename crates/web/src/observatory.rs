@@ -5,7 +5,7 @@
 //! shape, and Vigil's own `POST /api/v1/scan` job. Every figure is read off a stored report;
 //! the descriptions and recommendations are Vigil's own words.
 
-use crate::{AppState, host_param};
+use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -576,13 +576,15 @@ pub async fn v1_scan(
             .into_response();
     }
     let ip = client.ip();
+    if let Err(r) = public.would_take(ip) {
+        return refusal(&r);
+    }
     let job_host = name.clone();
     tokio::spawn(async move {
         if let Err(e) = public.scan(&job_host, ip, COOLDOWN).await {
             tracing::info!(host = %job_host, error = %e, "public scan refused or failed");
         }
     });
-    let _ = host_param(&name);
     (
         StatusCode::ACCEPTED,
         axum::Json(json!({
